@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Machines: the abstract "machine" QOM type, "none" and "microvm". */
+#ifndef HW_BOARDS_H
+#define HW_BOARDS_H
+
+#include "qemu/osdep.h"
+#include "qom/object.h"
+#include "system/memory.h"
+#include "system/hostmem.h"
+
+#define TYPE_MACHINE "machine"
+#define TYPE_MACHINE_SUFFIX "-machine"
+#define MACHINE_TYPE_NAME(name) (name TYPE_MACHINE_SUFFIX)
+
+OBJECT_DECLARE_TYPE(MachineState, MachineClass, MACHINE)
+
+struct MachineClass {
+    ObjectClass parent_class;
+    const char *name;              /* "none", "microvm" */
+    const char *desc;
+    void (*init)(MachineState *ms, Error **errp);
+    void (*reset)(MachineState *ms);
+    int max_cpus;
+    uint64_t default_ram_size;
+    const char *default_ram_id;    /* NULL: no default RAM backend */
+    bool no_cpus;                  /* "none": no vCPUs unless -smp */
+};
+
+struct MachineState {
+    Object parent_obj;
+    uint64_t ram_size;             /* -m or backend size */
+    bool ram_size_given;           /* -m was on the command line */
+    char *ram_memdev_id;           /* memory-backend= */
+    HostMemoryBackend *memdev;     /* resolved RAM backend, or NULL */
+    MemoryRegion *ram;             /* backend's region */
+    unsigned smp_cpus;
+    char *kernel_filename;
+    char *initrd_filename;
+    char *kernel_cmdline;
+    bool mem_merge, dump_guest_core;
+    char *accel;                   /* accel= property */
+};
+
+MachineState *current_machine_get(void);
+
+/*
+ * Create the default RAM backend if needed, resolve memory-backend=,
+ * check sizes ("Memory backend '%s' not found", "Machine memory size does
+ * not match the size of the memory backend", "memory backend %s can't be
+ * used multiple times."), mark it mapped, then call MachineClass::init.
+ */
+bool machine_run_board_init(MachineState *ms, Error **errp);
+
+#endif

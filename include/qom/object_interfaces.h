@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * User-creatable objects: the one path shared by -object (both syntaxes)
+ * and QMP object-add / object-del.
+ */
+#ifndef QOM_OBJECT_INTERFACES_H
+#define QOM_OBJECT_INTERFACES_H
+
+#include "qom/object.h"
+
+#define TYPE_USER_CREATABLE "user-creatable"
+
+typedef struct UserCreatableClass {
+    InterfaceClass parent_class;
+    /* Called after all properties are set; allocation happens here. */
+    void (*complete)(Object *obj, Error **errp);
+    /* false -> object-del refuses: "object '<id>' is in use, can not be deleted" */
+    bool (*can_be_deleted)(Object *obj);
+} UserCreatableClass;
+
+#define USER_CREATABLE_GET_CLASS(obj) \
+    OBJECT_GET_CLASS(UserCreatableClass, (obj), TYPE_USER_CREATABLE)
+#define USER_CREATABLE_CLASS(klass) \
+    OBJECT_CLASS_CHECK(UserCreatableClass, (klass), TYPE_USER_CREATABLE)
+
+/* Identifier rule: letter first, then letters, digits, '-', '.', '_'. */
+bool id_wellformed(const char *id);
+
+bool user_creatable_complete(Object *obj, Error **errp);
+bool user_creatable_can_be_deleted(Object *obj);
+
+/*
+ * Create @type with @id under /objects from @props (a JSON object of
+ * already typed values; may be NULL).  Checks: type exists, is
+ * user-creatable and not abstract ("Invalid parameter type for 'qom-type',
+ * expected: ..."/"object type '%s' is abstract"), id well formed
+ * ("Parameter 'id' expects an identifier"), id free ("attempt to add
+ * duplicate property '<id>' to object (type 'container')").  Properties are
+ * set in the order given, then complete runs.  On any failure nothing is
+ * left behind: the object is unparented and freed.
+ */
+Object *user_creatable_add_type(const char *type, const char *id,
+                                json_t *props, Error **errp);
+
+/*
+ * Create from a full ObjectOptions JSON object ({"qom-type":..., "id":...,
+ * props...}): validates against the QAPI schema first (so QMP object-add
+ * and -object '{json}' and the dotted form, once converted, behave the
+ * same), then user_creatable_add_type().
+ */
+Object *user_creatable_add_qapi(json_t *options, Error **errp);
+
+/* Delete /objects/<id>: "object '<id>' not found" / in-use error. */
+bool user_creatable_del(const char *id, Error **errp);
+
+/* Print "-object help" / "-object TYPE,help" (spec format) to stdout. */
+void user_creatable_print_types(void);
+bool user_creatable_print_help(const char *type, Error **errp);
+
+/* Called by qom/ on teardown: unparent all of /objects in reverse order. */
+void user_creatable_cleanup(void);
+
+#endif

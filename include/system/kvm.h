@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * KVM accelerator: the only code that opens /dev/kvm.  Capabilities are
+ * probed once, at accelerator init, into one struct.
+ */
+#ifndef SYSTEM_KVM_H
+#define SYSTEM_KVM_H
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+
+typedef struct KVMCaps {
+    int api_version;
+    uint64_t vm_types;               /* KVM_CAP_VM_TYPES bitmask */
+    int vm_type;                     /* type the VM was created with */
+    bool user_memory2;               /* KVM_CAP_USER_MEMORY2 */
+    bool memory_fault_info;          /* KVM_CAP_MEMORY_FAULT_INFO */
+    uint64_t memory_attributes;      /* KVM_CAP_MEMORY_ATTRIBUTES (VM fd) */
+    bool guest_memfd;                /* KVM_CAP_GUEST_MEMFD (VM fd) */
+    uint64_t guest_memfd_flags;      /* KVM_CAP_GUEST_MEMFD_FLAGS (VM fd) */
+    uint64_t gmem_memory_attributes; /* KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES */
+    bool pre_fault_memory;           /* KVM_CAP_PRE_FAULT_MEMORY */
+    uint64_t exit_hypercall;         /* KVM_CAP_EXIT_HYPERCALL mask */
+    int nr_memslots;                 /* KVM_CAP_NR_MEMSLOTS */
+    int max_vcpus;                   /* KVM_CAP_MAX_VCPUS */
+    bool irqchip;                    /* KVM_CAP_IRQCHIP */
+} KVMCaps;
+
+/* True once the KVM accelerator is initialised. */
+bool kvm_enabled(void);
+const KVMCaps *kvm_get_caps(void);
+int kvm_get_vm_fd(void);
+
+/*
+ * Open the KVM device node (env QEMU_KVM_DEVICE overrides /dev/kvm for
+ * tests), check the API version, create the VM of @vm_type, probe caps.
+ * Errors name what is missing ("Could not access KVM kernel module: ...",
+ * "KVM VM type %d is not supported by this host (KVM_CAP_VM_TYPES=0x..)").
+ */
+bool kvm_accel_init(int vm_type, Error **errp);
+void kvm_accel_cleanup(void);
+
+/*
+ * KVM_CREATE_GUEST_MEMFD.  Not KVM -> "guest-memfd requires KVM
+ * accelerator"; no cap -> "KVM does not support guest_memfd"; a flag not in
+ * KVM_CAP_GUEST_MEMFD_FLAGS -> "Current KVM instance does not support
+ * guest-memfd flag: 0x%x" with a hint naming KVM_CAP_GUEST_MEMFD_FLAGS and
+ * Linux 6.18; ioctl failure -> "Error creating KVM guest_memfd: <errno>".
+ * Returns fd >= 0, or < 0 with *errp set.
+ */
+int kvm_create_guest_memfd(uint64_t size, uint64_t flags, Error **errp);
+
+/*
+ * Shared/private conversion entry point for KVM_EXIT_MEMORY_FAULT, the
+ * KVM_HC_MAP_GPA_RANGE exit and (later) the SNP launch.  0 or -errno, with
+ * a message reported naming the missing capability when the VM has no
+ * private memory.
+ */
+int kvm_convert_memory(hwaddr start, hwaddr size, bool to_private);
+
+#endif
