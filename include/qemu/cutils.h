@@ -8,9 +8,10 @@
 /*
  * All return 0 on success, -EINVAL on syntax error, -ERANGE on overflow.
  * If endptr is NULL the whole string must be consumed.  base 0 = auto
- * (0x hex, leading 0 octal, else decimal).  Leading whitespace is skipped;
- * a negative number is rejected by the unsigned variants except qemu_strtou64
- * which, like QEMU, accepts "-N" as 2^64 - N only when allow_negative is set.
+ * (0x hex, leading 0 octal, else decimal).  Leading whitespace is skipped.
+ * The unsigned variants reject a minus sign with -EINVAL (QEMU's
+ * qemu_strtou64 wraps "-N" to 2^64 - N; no caller here wants that).
+ * On -ERANGE the result saturates; on -EINVAL *endptr is @nptr.
  */
 int qemu_strtoi64(const char *nptr, const char **endptr, int base,
                   int64_t *result);
@@ -23,9 +24,11 @@ int qemu_strtoul(const char *nptr, const char **endptr, int base,
 /*
  * Sizes: digits with optional fraction ("1.5G") and a suffix B, K, M, G, T,
  * P, E (case-insensitive, powers of 1024).  Without a suffix the number is
- * multiplied by @default_suffix_mult.  Fractions are allowed only with a
- * suffix other than B; hex numbers only without fraction.  Overflow beyond
- * UINT64_MAX -> -ERANGE.
+ * multiplied by the default unit (bytes; MiB for qemu_strtosz_MiB).  A
+ * fraction needs a unit other than bytes ("1.5" and "1.5B" are -EINVAL) and
+ * is truncated to whole bytes; "0x..." hex takes neither fraction nor
+ * suffix; no sign.  Results at or above 0xfffffffffffffc00 (QEMU's limit,
+ * e.g. "16E") -> -ERANGE.  On error *result is 0 and *end is @nptr.
  */
 int qemu_strtosz(const char *nptr, const char **end, uint64_t *result);
 int qemu_strtosz_MiB(const char *nptr, const char **end, uint64_t *result);

@@ -189,7 +189,11 @@ ObjectProperty *object_property_find_err(Object *obj, const char *name,
                                          Error **errp);
 ObjectProperty *object_class_property_find(ObjectClass *klass,
                                            const char *name);
-/* "Property '<type>.<name>' not found" */
+/*
+ * Errors: "Property '<type>.<name>' not found"; no getter -> "Property
+ * '<type>.<name>' is not readable"; no setter -> "Property '<type>.<name>'
+ * is not writable" (QEMU >= 7.2 texts).
+ */
 json_t *object_property_get(Object *obj, const char *name, Error **errp);
 bool object_property_set(Object *obj, const char *name, json_t *value,
                          Error **errp);
@@ -240,7 +244,13 @@ ObjectProperty *object_property_try_add(Object *obj, const char *name,
                                         void *opaque, Error **errp);
 void object_property_del(Object *obj, const char *name);
 
-/* Typed accessors (NULL setter = read-only property). */
+/*
+ * Typed accessors (NULL setter = read-only property).  The JSON value is
+ * checked before the typed setter runs: wrong JSON type -> "Invalid
+ * parameter type for '<name>', expected: boolean|integer|string|array";
+ * uint out of [0, max] -> "Parameter '<name>' expects uint8|uint16|uint32|
+ * uint64"; list element -> "Parameter '<name>[i]' expects uint16".
+ */
 typedef bool ObjectBoolGet(Object *obj, Error **errp);
 typedef void ObjectBoolSet(Object *obj, bool value, Error **errp);
 ObjectProperty *object_class_property_add_bool(ObjectClass *klass,
@@ -280,7 +290,12 @@ ObjectProperty *object_class_property_add_uint16_list(ObjectClass *klass,
                                                       ObjectU16ListSet *set);
 /*
  * link<TYPE> property stored in *(Object **)((char *)obj + offset).
- * Value is a path (absolute or partial) or "" to clear.  check may veto.
+ * Value is a path (absolute or partial) or "" to clear.  check may veto
+ * (set *errp); a NULL check accepts any object of TYPE.  Errors: "Path
+ * '<p>' does not uniquely identify an object", "Device '<p>' not found"
+ * (DeviceNotFound), wrong type "Invalid parameter type for '<name>',
+ * expected: <TYPE>".  OBJ_PROP_LINK_STRONG: the link holds a reference,
+ * dropped on change and at finalize.
  */
 typedef void ObjectLinkCheck(const Object *obj, const char *name,
                              Object *val, Error **errp);
@@ -291,7 +306,10 @@ ObjectProperty *object_class_property_add_link(ObjectClass *klass,
                                                ptrdiff_t offset,
                                                ObjectLinkCheck *check,
                                                int flags);
-/* Register a default: shown by help/introspection and applied at init. */
+/*
+ * Register a default: shown by help/introspection and applied at init by
+ * calling the setter, before any instance_init runs (QEMU's order).
+ */
 void object_property_set_default_bool(ObjectProperty *prop, bool value);
 void object_property_set_default_uint(ObjectProperty *prop, uint64_t value);
 void object_property_set_default_str(ObjectProperty *prop, const char *value);

@@ -31,13 +31,18 @@ bool user_creatable_can_be_deleted(Object *obj);
 
 /*
  * Create @type with @id under /objects from @props (a JSON object of
- * already typed values; may be NULL).  Checks: type exists, is
- * user-creatable and not abstract ("Invalid parameter type for 'qom-type',
- * expected: ..."/"object type '%s' is abstract"), id well formed
- * ("Parameter 'id' expects an identifier"), id free ("attempt to add
- * duplicate property '<id>' to object (type 'container')").  Properties are
- * set in the order given, then complete runs.  On any failure nothing is
- * left behind: the object is unparented and freed.
+ * already typed values; may be NULL).  Checks, in QEMU's order: type exists
+ * ("invalid object type: <t>"), is user-creatable ("object type '<t>'
+ * isn't supported by object-add"), is not abstract ("object type '<t>' is
+ * abstract"), id well formed ("Parameter 'id' expects an identifier" plus
+ * a hint).  Properties are set in the order given, then the object becomes
+ * /objects/<id> (taken: "attempt to add duplicate property '<id>' to
+ * object (type 'container')"), then complete runs.  On any failure nothing
+ * is left behind: the object is unparented and freed.
+ *
+ * Returns a BORROWED pointer: the /objects tree holds the only reference
+ * (do not object_unref it; user_creatable_del() or object_unparent() ends
+ * its life).
  */
 Object *user_creatable_add_type(const char *type, const char *id,
                                 json_t *props, Error **errp);
