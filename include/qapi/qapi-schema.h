@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Runtime view of the QAPI schema (qapi/*.json).  scripts/qapi-gen.py turns
- * the schema into tables (build/qapi/qapi-tables.c) and C enums
- * (build/qapi/qapi-types.h); this API validates and converts values with
- * them.  Nothing else in the tree knows member lists of schema types.
+ * Runtime view of the QAPI schema (the qapi/ JSON files).
+ * scripts/qapi-gen.py turns the schema into tables
+ * (build/qapi/qapi-tables.c) and C enums (build/qapi/qapi-types.h); this
+ * API validates and converts values with them.  Nothing else in the tree
+ * knows member lists of schema types.
  */
 #ifndef QAPI_SCHEMA_H
 #define QAPI_SCHEMA_H
@@ -23,7 +24,9 @@
  * expected: integer|boolean|string|object|array|number",
  * "Parameter 'p' does not accept value 'v'" (enum / union discriminator),
  * "Parameter 'p' expects uint16" (range).  Nested members are named
- * "outer.inner" / "list[2]".
+ * "outer.inner" / "list[2]".  Like QEMU, "uint64" and "size" accept
+ * negative integers (-1 is 2^64 - 1): JSON integers are int64, so read
+ * such members with (uint64_t)json_integer_value().
  */
 bool qapi_validate(const char *type, json_t *value, Error **errp);
 
@@ -49,7 +52,10 @@ json_t *qapi_introspect(void);
  * branches and struct bases), or NULL.
  */
 const char *qapi_qom_property_help(const char *qom_type, const char *prop);
-/* Schema member names of the ObjectOptions branch for @qom_type (NULL-terminated, static). */
+/*
+ * Schema member names of the ObjectOptions branch for @qom_type, base
+ * members first (NULL-terminated, static), or NULL for an unknown type.
+ */
 const char *const *qapi_qom_property_names(const char *qom_type);
 /* Is @qom_type a member of the ObjectType enum? */
 bool qapi_qom_type_known(const char *qom_type);

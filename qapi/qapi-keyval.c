@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Turns the dotted command-line form (-object TYPE,id=x,size=1G,...) into
+ * the typed JSON object the schema describes, with the error texts of
+ * QEMU's opts visitor.
+ */
+#include "qemu/osdep.h"
+#include "qapi/qapi-schema.h"
+#include "qapi/qapi-internal.h"
+#include "qemu/cutils.h"
+
+/* Longest "a-b" range of a list element (QEMU's OPTS_VISITOR_RANGE_MAX). */
+#define KEYVAL_RANGE_MAX 65536
+
+static bool parse_bool(const char *name, const char *str, bool *res,
+                       Error **errp)
+{
+    if (!strcmp(str, "on") || !strcmp(str, "yes") || !strcmp(str, "true") ||
+        !strcmp(str, "y")) {
+        *res = true;
+        return true;
+    }
+    if (!strcmp(str, "off") || !strcmp(str, "no") || !strcmp(str, "false") ||
+        !strcmp(str, "n")) {
+        *res = false;
+        return true;
+    }
+    error_setg(errp, "Parameter '%s' expects 'on' or 'off'", name);
+    return false;
+}
+
+static bool parse_size(const char *name, const char *str, uint64_t *res,
+                       Error **errp)
+{
+    if (qemu_strtosz(str, NULL, res) < 0) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
+                   "a non-negative number below 2^64");
+        error_append_hint(errp, "Optional suffix k, M, G, T, P or E means"
+                          " kilo-, mega-, giga-, tera-, peta-\n"
+                          "and exabytes, respectively.\n");
+        return false;
+    }
+    return true;
+}
+
+/* Unsigned decimal/hex/octal number; "-N" is refused unlike strtoull. */
+static bool parse_unsigned(const char *str, const char **end, uint64_t *res)
+{
+    const char *p = str;
+
+    while (g_ascii_isspace(*p)) {
+        p++;
+    }
+    if (*p == '-' || *p == '+' || !*p) {
+        return false;
+    }
+    return qemu_strtou64(p, end, 0, res) == 0;
+}
+
+typedef struct UnsignedRange {
+    const char *name;
+    uint64_t max;
+} UnsignedRange;
+
+static const UnsignedRange unsigned_types[] = {
+    { "uint8", UINT8_MAX }, { "uint16", UINT16_MAX },
+    { "uint32", UINT32_MAX }, { "uint64", UINT64_MAX },
+};
+
+typedef struct SignedRange {
+    const char *name;
+    int64_t min, max;
+} SignedRange;
+
+static const SignedRange signed_types[] = {
+    { "int", INT64_MIN, INT64_MAX }, { "int8", INT8_MIN, INT8_MAX },
+    { "int16", INT16_MIN, INT16_MAX }, { "int32", INT32_MIN, INT32_MAX },
+    { "int64", INT64_MIN, INT64_MAX },
+};
+
+static const UnsignedRange *unsigned_type(const char *type)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(unsigned_types); i++) {
+        if (!strcmp(unsigned_types[i].name, type)) {
+            return &unsigned_types[i];
+        }
+    }
+    return NULL;
+}
+
+static const SignedRange *signed_type(const char *type)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(signed_types); i++) {
+        if (!strcmp(signed_types[i].name, type)) {
+            return &signed_types[i];
+        }
+    }
+    return NULL;
+}
+
+static json_t *check_unsigned(const char *name, const UnsignedRange *r,
+                              uint64_t v, Error **errp)
+{
+    if (v > r->max) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, r->name);
+        return NULL;
+    }
+    /* uint64 values above INT64_MAX travel as their two's complement. */
+    return json_integer((json_int_t)v);
+}
+
+/* Convert one scalar string @str for member @name of schema type @type. */
+static json_t *convert_scalar(const char *name, const char *type,
+                              const char *str, Error **errp)
+{
+    const QapiTypeInfo *ti = qapi_type_lookup(type);
+    const UnsignedRange *ur;
+    const SignedRange *sr;
+    uint64_t u;
+    int64_t i;
+    bool b;
+
+    if (ti && ti->kind == QAPI_KIND_ENUM) {
+        int n;
+
+        for (n = 0; n < ti->lookup->size; n++) {
+            if (!strcmp(ti->lookup->array[n], str)) {
+                return json_string(str);
+            }
+        }
+        error_setg(errp, "Parameter '%s' does not accept value '%s'",
+                   name, str);
+        return NULL;
+    }
+    if (!strcmp(type, "str") || !strcmp(type, "any")) {
+        return json_string(str);
+    }
+    if (!strcmp(type, "bool")) {
+        return parse_bool(name, str, &b, errp) ? json_boolean(b) : NULL;
+    }
+    if (!strcmp(type, "size")) {
+        return parse_size(name, str, &u, errp) ? json_integer((json_int_t)u)
+                                               : NULL;
+    }
+    ur = unsigned_type(type);
+    if (ur) {
+        if (!parse_unsigned(str, NULL, &u)) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
+                       "a uint64 value");
+            return NULL;
+        }
+        return check_unsigned(name, ur, u, errp);
+    }
+    sr = signed_type(type);
+    if (sr) {
+        if (qemu_strtoi64(str, NULL, 0, &i) < 0) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
+                       "an int64 value");
+            return NULL;
+        }
+        if (i < sr->min || i > sr->max) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, sr->name);
+            return NULL;
+        }
+        return json_integer(i);
+    }
+    if (!strcmp(type, "number")) {
+        char *end;
+        double d = g_ascii_strtod(str, &end);
+
+        if (!*str || *end) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, "a number");
+            return NULL;
+        }
+        return json_real(d);
+    }
+    error_setg(errp, "Parameter '%s' cannot be set in this form", name);
+    return NULL;
+}
+
+/*
+ * Append the elements one list value stands for: a single number, an
+ * inclusive range "a-b" of unsigned numbers, or a scalar of another type.
+ */
+static bool append_list_value(json_t *arr, const char *name,
+                              const char *elem_type, const char *str,
+                              Error **errp)
+{
+    const UnsignedRange *ur = unsigned_type(elem_type);
+    uint64_t lo, hi, v;
+    const char *end;
+    json_t *e;
+
+    if (ur) {
+        if (!parse_unsigned(str, &end, &lo)) {
+            goto bad;
+        }
+        hi = lo;
+        if (*end == '-') {
+            if (!parse_unsigned(end + 1, NULL, &hi) || hi < lo ||
+                hi - lo >= KEYVAL_RANGE_MAX) {
+                goto bad;
+            }
+        } else if (*end) {
+            goto bad;
+        }
+        for (v = lo; ; v++) {
+            e = check_unsigned(name, ur, v, errp);
+            if (!e) {
+                return false;
+            }
+            json_array_append_new(arr, e);
+            if (v == hi) {
+                return true;
+            }
+        }
+    }
+    e = convert_scalar(name, elem_type, str, errp);
+    if (!e) {
+        return false;
+    }
+    json_array_append_new(arr, e);
+    return true;
+
+bad:
+    error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
+               "a uint64 value or range");
+    return false;
+}
+
+/* Is @key the list element form "NAME.N" of member @name? */
+static bool is_list_element_key(const char *key, const char *name)
+{
+    size_t len = strlen(name);
+    const char *p;
+
+    if (strncmp(key, name, len) || key[len] != '.' || !key[len + 1]) {
+        return false;
+    }
+    for (p = key + len + 1; *p; p++) {
+        if (!g_ascii_isdigit(*p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool key_matches(const QapiMember *m, const char *key)
+{
+    return !strcmp(m->name, key) ||
+           (m->type[0] == '[' && is_list_element_key(key, m->name));
+}
+
+/* Convert the values given for @m, in schema order like QEMU's visitor. */
+static bool convert_member(const QapiMember *m, const KeyValueList *kv,
+                           json_t *out, Error **errp)
+{
+    const char *last = NULL;
+    json_t *arr = NULL;
+    json_t *v;
+    guint i;
+
+    if (m->type[0] == '[') {
+        g_autofree char *elem_type = g_strndup(m->type + 1,
+                                               strlen(m->type) - 2);
+
+        for (i = 0; i < kv->items->len; i++) {
+            KeyValue *item = g_ptr_array_index(kv->items, i);
+
+            if (!key_matches(m, item->key)) {
+                continue;
+            }
+            if (!arr) {
+                arr = json_array();
+            }
+            if (!append_list_value(arr, m->name, elem_type, item->value,
+                                   errp)) {
+                json_decref(arr);
+                return false;
+            }
+        }
+        if (arr) {
+            json_object_set_new(out, m->name, arr);
+            return true;
+        }
+    } else {
+        /* A repeated scalar key: the last occurrence wins. */
+        for (i = 0; i < kv->items->len; i++) {
+            KeyValue *item = g_ptr_array_index(kv->items, i);
+
+            if (!strcmp(item->key, m->name)) {
+                last = item->value;
+            }
+        }
+        if (last) {
+            v = convert_scalar(m->name, m->type, last, errp);
+            if (!v) {
+                return false;
+            }
+            json_object_set_new(out, m->name, v);
+            return true;
+        }
+    }
+    if (!m->optional) {
+        error_setg(errp, QERR_MISSING_PARAMETER, m->name);
+        return false;
+    }
+    return true;
+}
+
+static bool convert_members(const QapiMember *members, int n,
+                            const KeyValueList *kv, json_t *out,
+                            Error **errp)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (!convert_member(&members[i], kv, out, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool known_key(const QapiTypeInfo *ti, const QapiTypeInfo *branch,
+                      const char *key)
+{
+    int i;
+
+    for (i = 0; i < ti->n_members; i++) {
+        if (key_matches(&ti->members[i], key)) {
+            return true;
+        }
+    }
+    for (i = 0; branch && i < branch->n_members; i++) {
+        if (key_matches(&branch->members[i], key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
+                            Error **errp)
+{
+    const QapiTypeInfo *ti = qapi_type_lookup(type);
+    const QapiTypeInfo *branch = NULL;
+    json_t *out;
+    guint i;
+
+    if (!ti || (ti->kind != QAPI_KIND_STRUCT &&
+                ti->kind != QAPI_KIND_UNION)) {
+        error_setg(errp, "Type '%s' has no dotted-key form", type);
+        return NULL;
+    }
+    out = json_object();
+    if (!convert_members(ti->members, ti->n_members, kv, out, errp)) {
+        goto fail;
+    }
+    if (ti->kind == QAPI_KIND_UNION) {
+        const char *tag = json_string_value(json_object_get(
+                                                out, ti->discriminator));
+        int n;
+
+        for (n = 0; n < ti->n_variants; n++) {
+            if (!strcmp(ti->variants[n].name, tag)) {
+                branch = qapi_type_lookup(ti->variants[n].type);
+                break;
+            }
+        }
+        if (branch && !convert_members(branch->members, branch->n_members,
+                                       kv, out, errp)) {
+            goto fail;
+        }
+    }
+    /* Like the opts visitor, leftover keys are reported last. */
+    for (i = 0; i < kv->items->len; i++) {
+        KeyValue *item = g_ptr_array_index(kv->items, i);
+
+        if (!known_key(ti, branch, item->key)) {
+            error_setg(errp, QERR_INVALID_PARAMETER, item->key);
+            goto fail;
+        }
+    }
+    return out;
+
+fail:
+    json_decref(out);
+    return NULL;
+}
