@@ -135,10 +135,13 @@ def _entity(schema, ent, state):
             vals.append('\n')
         out.append(':Values:\n' + ''.join(vals))
     elif isinstance(ent, Struct):
-        extra = None
-        if ent.base:
-            extra = 'The members of %s, then:' % _type_ref(ent.base)
-        if ent.local_members or extra:
+        if ent.base and not ent.local_members:
+            out.append(':Members:\n   The members of %s.\n\n'
+                       % _type_ref(ent.base))
+        elif ent.local_members:
+            extra = None
+            if ent.base:
+                extra = 'The members of %s, then:' % _type_ref(ent.base)
             out.append(_members_block('Members', ent.local_members, extra))
     elif isinstance(ent, Union):
         base = schema.lookup(ent.base)

@@ -223,7 +223,8 @@ static void test_introspect(void)
     {
         const char *const order[] = { "id", "size", "merge", "dump",
                                       "prealloc", "share", "reserve",
-                                      "host-nodes", "policy" };
+                                      "host-nodes", "policy",
+                                      "guest-memfd" };
         members = json_object_get(info, "members");
         g_assert_cmpint(json_array_size(members), ==, G_N_ELEMENTS(order));
         for (i = 0; i < G_N_ELEMENTS(order); i++) {

@@ -188,6 +188,17 @@ static void test_nested_and_builtin(void)
     assert_ok("[Memdev]", "[]");
     assert_err("[Memdev]", "[{'size': 1}]",
                "Parameter 'null[0].merge' is missing");
+    /* query-memdev's guest-memfd member: optional, boolean. */
+    assert_ok("Memdev",
+              "{'size': 4096, 'merge': true, 'dump': true,"
+              " 'prealloc': false, 'share': true, 'host-nodes': [],"
+              " 'policy': 'default', 'guest-memfd': true}");
+    assert_err("Memdev",
+               "{'size': 4096, 'merge': true, 'dump': true,"
+               " 'prealloc': false, 'share': true, 'host-nodes': [],"
+               " 'policy': 'default', 'guest-memfd': 'yes'}",
+               "Invalid parameter type for 'guest-memfd', expected: "
+               "boolean");
     assert_ok("q_obj_qmp_capabilities-arg", "{'enable': ['oob']}");
     assert_err("q_obj_qmp_capabilities-arg", "{'enable': ['x']}",
                "Parameter 'enable[0]' does not accept value 'x'");
