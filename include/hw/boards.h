@@ -5,6 +5,7 @@
 
 #include "qemu/osdep.h"
 #include "qom/object.h"
+#include "qemu/option.h"
 #include "system/memory.h"
 #include "system/hostmem.h"
 
@@ -24,6 +25,15 @@ struct MachineClass {
     uint64_t default_ram_size;
     const char *default_ram_id;    /* NULL: no default RAM backend */
     bool no_cpus;                  /* "none": no vCPUs unless -smp */
+    /*
+     * -device DRIVER,k=v,...: called once per -device after the board
+     * init, in command-line order (@opts still holds "driver").  NULL: the
+     * generic I/O-bus devices of hw/ (microvm_add_device()) are used.
+     * Unknown drivers fail with "'DRIVER' is not a valid device model
+     * name".
+     */
+    bool (*device_add)(MachineState *ms, const KeyValueList *opts,
+                       Error **errp);
 };
 
 struct MachineState {
@@ -42,6 +52,22 @@ struct MachineState {
 };
 
 MachineState *current_machine_get(void);
+/* Set by main once the machine object exists (NULL on teardown). */
+void current_machine_set(MachineState *ms);
+
+/* The "-machine help" listing. */
+void machine_print_list(void);
+/* Class of machine @name ("none", "microvm"), or NULL. */
+MachineClass *machine_find_class(const char *name);
+
+/*
+ * Take @backend as guest RAM: refuses a backend that is already mapped
+ * ("memory backend %s can't be used multiple times."), marks it mapped and
+ * returns its region.
+ */
+MemoryRegion *machine_consume_memdev(MachineState *ms,
+                                     HostMemoryBackend *backend,
+                                     Error **errp);
 
 /*
  * Create the default RAM backend if needed, resolve memory-backend=,
