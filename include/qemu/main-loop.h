@@ -16,4 +16,21 @@ void qemu_notify_event(void);
 /* Runs until a shutdown/exit request is processed; returns exit status. */
 int qemu_main_loop(void);
 
+/*
+ * Exit hook: before every sleep, the loop calls @check (runstate.c
+ * registers one).  It processes pending shutdown/reset/exit requests
+ * (emitting their events) and returns true with *status set when the loop
+ * must return.  Called in the main thread with the BQL held.  Without a
+ * hook the loop never returns.
+ */
+typedef bool QemuMainLoopExitCheck(int *status);
+void qemu_main_loop_set_exit_check(QemuMainLoopExitCheck *check);
+
+/* True in the thread that runs (or will run) qemu_main_loop(). */
+bool qemu_in_main_thread(void);
+/* One loop iteration (takes the BQL if not held); for tests and for
+ * waiting on chardevs during start-up.  Returns true if events were
+ * dispatched. */
+bool qemu_main_loop_iterate(bool blocking);
+
 #endif

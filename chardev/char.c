@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Chardev registry, option parsing and the connection I/O of all backends. */
+#include "qemu/osdep.h"
+#include <glib-unix.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include "chardev/char.h"
+#include "chardev/chardev-internal.h"
+#include "qemu/cutils.h"
+
+/* Refuse to buffer more than this for one slow peer; it gets dropped. */
+#define CHR_MAX_PENDING (64 * 1024 * 1024)
+
+static GList *chardevs;          /* Chardev *, creation order */
+static bool chardevs_realized;
+
+static const ChardevDriver *const drivers[] = {
+    &chardev_socket_driver,
+    &chardev_stdio_driver,
+    &chardev_file_driver,
+    &chardev_null_driver,
+};
+
+static void chr_conn_close(ChrConn *conn);
+static void chr_conn_watch_input(ChrConn *conn);
+
+static void chr_conn_unref(ChrConn *conn)
+{
+    g_assert(conn->ref > 0);
+    if (--conn->ref == 0) {
+        g_byte_array_unref(conn->out);
+        g_free(conn);
+    }
+}
+
+bool chr_opt_bool(const KeyValueList *opts, const char *key, bool def,
+                  bool *out, Error **errp)
+{
+    const char *v = keyval_list_get(opts, key);
+
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
+        *out = false;
+        return true;
+    }
+    error_setg(errp, "Parameter '%s' expects 'on' or 'off'", key);
+    return false;
+}
+
+static void chr_emit(Chardev *chr, int conn_id, ChrEvent ev)
+{
+    if (chr->event) {
+        chr->event(chr->opaque, conn_id, ev);
+    }
+}
+
+static gboolean chr_conn_readable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    ChrConn *conn = opaque;
+    Chardev *chr = conn->chr;
+    uint8_t buf[65536];
+    ssize_t n;
+
+    n = read(fd, buf, sizeof(buf));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (n <= 0) {
+        conn->in_watch = 0;
+        if (conn->is_socket) {
+            chr_conn_close(conn);
+        } else {
+            /* stdin at EOF: output keeps working, the reader is told. */
+            chr_emit(chr, conn->id, CHR_EVENT_CLOSED);
+        }
+        return G_SOURCE_REMOVE;
+    }
+    if (chr->read) {
+        /* The handler may close this very connection. */
+        conn->ref++;
+        chr->read(chr->opaque, conn->id, buf, n);
+        if (conn->closed) {
+            chr_conn_unref(conn);
+            return G_SOURCE_REMOVE;
+        }
+        chr_conn_unref(conn);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void chr_conn_watch_input(ChrConn *conn)
+{
+    if (conn->rfd >= 0 && !conn->in_watch && !conn->closed &&
+        conn->chr->read) {
+        conn->in_watch = g_unix_fd_add(conn->rfd,
+                                       G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                       chr_conn_readable, conn);
+    }
+}
+
+ChrConn *chr_conn_add(Chardev *chr, int rfd, int wfd, bool is_socket,
+                      bool own_fds)
+{
+    ChrConn *conn = g_new0(ChrConn, 1);
+
+    conn->chr = chr;
+    conn->id = chr->next_conn_id++;
+    conn->rfd = rfd;
+    conn->wfd = wfd;
+    conn->is_socket = is_socket;
+    conn->own_fds = own_fds;
+    conn->ref = 1;
+    conn->out = g_byte_array_new();
+    chr->conns = g_list_append(chr->conns, conn);
+    chr_conn_watch_input(conn);
+    chr_emit(chr, conn->id, CHR_EVENT_OPENED);
+    return conn;
+}
+
+static void chr_conn_close(ChrConn *conn)
+{
+    Chardev *chr = conn->chr;
+
+    if (conn->closed) {
+        return;
+    }
+    conn->closed = true;
+    if (conn->in_watch) {
+        g_source_remove(conn->in_watch);
+        conn->in_watch = 0;
+    }
+    if (conn->out_watch) {
+        g_source_remove(conn->out_watch);
+        conn->out_watch = 0;
+    }
+    if (conn->own_fds) {
+        if (conn->rfd >= 0) {
+            close(conn->rfd);
+        }
+        if (conn->wfd >= 0 && conn->wfd != conn->rfd) {
+            close(conn->wfd);
+        }
+    }
+    conn->rfd = conn->wfd = -1;
+    chr->conns = g_list_remove(chr->conns, conn);
+    chr_emit(chr, conn->id, CHR_EVENT_CLOSED);
+    chr_conn_unref(conn);
+}
+
+static gboolean chr_conn_close_idle(gpointer opaque)
+{
+    ChrConn *conn = opaque;
+
+    chr_conn_close(conn);
+    chr_conn_unref(conn);
+    return G_SOURCE_REMOVE;
+}
+
+/* Errors while writing are acted on later: callers may be iterating. */
+static void chr_conn_schedule_close(ChrConn *conn)
+{
+    conn->ref++;
+    g_idle_add(chr_conn_close_idle, conn);
+}
+
+/* Returns bytes written, 0 if the peer can't take more now, -errno. */
+static ssize_t chr_conn_try_write(ChrConn *conn, const uint8_t *buf,
+                                  size_t len)
+{
+    ssize_t n;
+
+    do {
+        if (conn->is_socket) {
+            n = send(conn->wfd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else {
+            n = write(conn->wfd, buf, len);
+        }
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    }
+    return n;
+}
+
+static gboolean chr_conn_writable(gint fd, GIOCondition cond,
+                                  gpointer opaque)
+{
+    ChrConn *conn = opaque;
+    ssize_t n;
+
+    n = chr_conn_try_write(conn, conn->out->data, conn->out->len);
+    if (n < 0) {
+        conn->out_watch = 0;
+        g_byte_array_set_size(conn->out, 0);
+        chr_conn_schedule_close(conn);
+        return G_SOURCE_REMOVE;
+    }
+    g_byte_array_remove_range(conn->out, 0, n);
+    if (conn->out->len == 0) {
+        conn->out_watch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static int chr_conn_write(ChrConn *conn, const uint8_t *buf, size_t len)
+{
+    ssize_t n = 0;
+
+    if (conn->closed) {
+        return -EPIPE;
+    }
+    if (conn->wfd < 0) {
+        return len;
+    }
+    if (conn->out->len == 0) {
+        n = chr_conn_try_write(conn, buf, len);
+        if (n < 0) {
+            chr_conn_schedule_close(conn);
+            return n;
+        }
+    }
+    if (n < len) {
+        if (conn->out->len + (len - n) > CHR_MAX_PENDING) {
+            chr_conn_schedule_close(conn);
+            return -ENOBUFS;
+        }
+        g_byte_array_append(conn->out, buf + n, len - n);
+        if (!conn->out_watch) {
+            conn->out_watch = g_unix_fd_add(conn->wfd, G_IO_OUT,
+                                            chr_conn_writable, conn);
+        }
+    }
+    return len;
+}
+
+static ChrConn *chr_find_conn(Chardev *chr, int id)
+{
+    for (GList *l = chr->conns; l; l = l->next) {
+        ChrConn *conn = l->data;
+
+        if (conn->id == id) {
+            return conn;
+        }
+    }
+    return NULL;
+}
+
+int qemu_chr_write_all(Chardev *chr, int conn, const uint8_t *buf,
+                       size_t len)
+{
+    ChrConn *c;
+
+    if (conn >= 0) {
+        c = chr_find_conn(chr, conn);
+        return c ? chr_conn_write(c, buf, len) : -EPIPE;
+    }
+    /* Broadcast; nobody listening is not an error (serial output). */
+    for (GList *l = chr->conns; l; l = l->next) {
+        chr_conn_write(l->data, buf, len);
+    }
+    return len;
+}
+
+void qemu_chr_close_conn(Chardev *chr, int conn)
+{
+    ChrConn *c = chr_find_conn(chr, conn);
+
+    if (c) {
+        chr_conn_close(c);
+    }
+}
+
+void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
+                           ChrEventHandler *event, void *opaque)
+{
+    chr->read = read;
+    chr->event = event;
+    chr->opaque = opaque;
+    for (GList *l = chr->conns; l; l = l->next) {
+        ChrConn *conn = l->data;
+
+        if (!read && conn->in_watch) {
+            g_source_remove(conn->in_watch);
+            conn->in_watch = 0;
+        }
+        chr_conn_watch_input(conn);
+    }
+    /* Streams opened before the frontend came are announced now. */
+    if (event) {
+        GList *copy = g_list_copy(chr->conns);
+
+        for (GList *l = copy; l; l = l->next) {
+            chr_emit(chr, ((ChrConn *)l->data)->id, CHR_EVENT_OPENED);
+        }
+        g_list_free(copy);
+    }
+}
+
+Chardev *qemu_chr_find(const char *id)
+{
+    for (GList *l = chardevs; l; l = l->next) {
+        Chardev *chr = l->data;
+
+        if (!strcmp(chr->id, id)) {
+            return chr;
+        }
+    }
+    return NULL;
+}
+
+const char *qemu_chr_get_id(Chardev *chr)
+{
+    return chr->id;
+}
+
+static void chr_free(Chardev *chr)
+{
+    g_free(chr->id);
+    g_free(chr->path);
+    g_free(chr->host);
+    g_free(chr->port);
+    g_free(chr);
+}
+
+static bool chr_check_keys(const ChardevDriver *drv, const KeyValueList *opts,
+                           Error **errp)
+{
+    for (guint i = 0; i < opts->items->len; i++) {
+        const KeyValue *kv = g_ptr_array_index(opts->items, i);
+        bool known = !strcmp(kv->key, "backend") || !strcmp(kv->key, "id");
+
+        for (const char *const *k = drv->keys; !known && k && *k; k++) {
+            known = !strcmp(*k, kv->key);
+        }
+        if (!known) {
+            error_setg(errp, QERR_INVALID_PARAMETER, kv->key);
+            return false;
+        }
+    }
+    return true;
+}
+
+static Chardev *chr_create(const char *backend, const char *id,
+                           const KeyValueList *opts, Error **errp)
+{
+    const ChardevDriver *drv = NULL;
+    Chardev *chr;
+
+    for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
+        if (!strcmp(drivers[i]->name, backend)) {
+            drv = drivers[i];
+        }
+    }
+    if (!drv) {
+        error_setg(errp, "'%s' is not a valid char driver name", backend);
+        return NULL;
+    }
+    if (qemu_chr_find(id)) {
+        error_setg(errp, "attempt to add duplicate property '%s' to object "
+                   "(type 'container')", id);
+        return NULL;
+    }
+    if (!chr_check_keys(drv, opts, errp)) {
+        return NULL;
+    }
+    chr = g_new0(Chardev, 1);
+    chr->id = g_strdup(id);
+    chr->drv = drv;
+    chr->listen_fd = -1;
+    if (drv->parse && !drv->parse(chr, opts, errp)) {
+        chr_free(chr);
+        return NULL;
+    }
+    if (chardevs_realized && drv->realize && !drv->realize(chr, errp)) {
+        chr_free(chr);
+        return NULL;
+    }
+    chr->realized = chardevs_realized;
+    chardevs = g_list_append(chardevs, chr);
+    return chr;
+}
+
+Chardev *qemu_chr_new_from_opts(const KeyValueList *opts, Error **errp)
+{
+    const char *backend = keyval_list_get(opts, "backend");
+    const char *id = keyval_list_get(opts, "id");
+
+    if (!backend) {
+        error_setg(errp, QERR_MISSING_PARAMETER, "backend");
+        return NULL;
+    }
+    if (!id) {
+        error_setg(errp, "chardev: no id specified");
+        return NULL;
+    }
+    return chr_create(backend, id, opts, errp);
+}
+
+Chardev *qemu_chr_new(const char *label, const char *spec, Error **errp)
+{
+    g_autoptr(KeyValueList) kv = NULL;
+    const char *backend = NULL;
+    const char *rest = NULL;
+    const char *implied = NULL;
+    KeyValue *item;
+
+    if (g_str_has_prefix(spec, "chardev:")) {
+        Chardev *chr = qemu_chr_find(spec + strlen("chardev:"));
+
+        if (!chr) {
+            error_setg(errp, "chardev: '%s' not found",
+                       spec + strlen("chardev:"));
+        }
+        return chr;
+    }
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "null")) {
+        backend = spec;
+        rest = "";
+    } else if (g_str_has_prefix(spec, "file:")) {
+        backend = "file";
+        rest = spec + 5;
+        implied = "path";
+    } else if (g_str_has_prefix(spec, "unix:")) {
+        backend = "socket";
+        rest = spec + 5;
+        implied = "path";
+    } else if (g_str_has_prefix(spec, "tcp:")) {
+        backend = "socket";
+        rest = spec + 4;
+        implied = "host";
+    } else {
+        error_setg(errp, "'%s' is not a valid char driver", spec);
+        return NULL;
+    }
+    if (*rest) {
+        kv = keyval_list_parse(rest, implied, errp);
+        if (!kv) {
+            return NULL;
+        }
+    } else {
+        kv = g_new0(KeyValueList, 1);
+        kv->items = g_ptr_array_new();
+    }
+    if (!strcmp(backend, "socket") && implied && !strcmp(implied, "host")) {
+        /* tcp:HOST:PORT: the implied value still carries the port. */
+        for (guint i = 0; i < kv->items->len; i++) {
+            KeyValue *h = g_ptr_array_index(kv->items, i);
+            char *colon;
+
+            if (strcmp(h->key, "host") || !(colon = strrchr(h->value, ':'))) {
+                continue;
+            }
+            item = g_new0(KeyValue, 1);
+            item->key = g_strdup("port");
+            item->value = g_strdup(colon + 1);
+            *colon = '\0';
+            g_ptr_array_add(kv->items, item);
+            break;
+        }
+    }
+    return chr_create(backend, label, kv, errp);
+}
+
+bool qemu_chr_realize_all(Error **errp)
+{
+    for (GList *l = chardevs; l; l = l->next) {
+        Chardev *chr = l->data;
+
+        if (chr->realized) {
+            continue;
+        }
+        if (chr->drv->realize && !chr->drv->realize(chr, errp)) {
+            return false;
+        }
+        chr->realized = true;
+    }
+    chardevs_realized = true;
+    return true;
+}
+
+/* Push out what is still queued (e.g. the reply to "quit"), bounded. */
+static void chr_conn_flush(ChrConn *conn)
+{
+    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+
+    while (conn->out->len && conn->wfd >= 0 &&
+           g_get_monotonic_time() < deadline) {
+        struct pollfd pfd = { .fd = conn->wfd, .events = POLLOUT };
+        ssize_t n;
+
+        if (poll(&pfd, 1, 100) <= 0) {
+            continue;
+        }
+        n = chr_conn_try_write(conn, conn->out->data, conn->out->len);
+        if (n < 0) {
+            break;
+        }
+        g_byte_array_remove_range(conn->out, 0, n);
+    }
+}
+
+void qemu_chr_cleanup(void)
+{
+    while (chardevs) {
+        Chardev *chr = g_list_last(chardevs)->data;
+
+        chardevs = g_list_remove(chardevs, chr);
+        chr->read = NULL;
+        chr->event = NULL;
+        while (chr->conns) {
+            ChrConn *conn = chr->conns->data;
+
+            chr_conn_flush(conn);
+            chr_conn_close(conn);
+        }
+        if (chr->drv->cleanup) {
+            chr->drv->cleanup(chr);
+        }
+        chr_free(chr);
+    }
+    chardevs_realized = false;
+}

@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QMP against the real binary: negotiation, bad input, clients, chardevs. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/wait.h>
+#include "libqtest.h"
+
+static const char *err_class(json_t *rsp)
+{
+    return json_string_value(json_object_get(json_object_get(rsp, "error"),
+                                             "class"));
+}
+
+static const char *err_desc(json_t *rsp)
+{
+    return json_string_value(json_object_get(json_object_get(rsp, "error"),
+                                             "desc"));
+}
+
+static void assert_error(json_t *rsp, const char *cls, const char *desc)
+{
+    g_assert_nonnull(rsp);
+    g_assert_null(json_object_get(rsp, "return"));
+    g_assert_cmpstr(err_class(rsp), ==, cls);
+    if (desc) {
+        g_assert_cmpstr(err_desc(rsp), ==, desc);
+    }
+}
+
+/* The monitor still serves: a command with a fresh id is answered. */
+static void assert_alive(QTestState *qts)
+{
+    static int seq = 1000;
+    json_t *rsp = qtest_qmp(qts, "{\"execute\": \"query-version\", "
+                            "\"id\": %d}", ++seq);
+
+    g_assert_nonnull(rsp);
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==, seq);
+    json_decref(rsp);
+}
+
+static void test_greeting(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    json_t *qmp = json_object_get(qtest_qmp_greeting(qts), "QMP");
+    json_t *ver = json_object_get(qmp, "version");
+    json_t *qemu = json_object_get(ver, "qemu");
+    json_t *rsp;
+
+    g_assert_true(json_is_array(json_object_get(qmp, "capabilities")));
+    g_assert_cmpint(json_integer_value(json_object_get(qemu, "major")), ==,
+                    11);
+    g_assert_cmpint(json_integer_value(json_object_get(qemu, "minor")), ==,
+                    0);
+    g_assert_cmpint(json_integer_value(json_object_get(qemu, "micro")), ==,
+                    50);
+    g_assert_true(json_is_string(json_object_get(ver, "package")));
+    /* query-version has the greeting's shape. */
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-version\"}");
+    g_assert_true(json_equal(json_object_get(rsp, "return"), ver));
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+static void test_negotiation(void)
+{
+    QTestState *qts = qtest_init_raw("-machine none -accel qtest");
+    json_t *rsp;
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    assert_error(rsp, "CommandNotFound",
+                 "Expecting capabilities negotiation with "
+                 "'qmp_capabilities'");
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"no-such-command\"}");
+    assert_error(rsp, "CommandNotFound",
+                 "Expecting capabilities negotiation with "
+                 "'qmp_capabilities'");
+    json_decref(rsp);
+    /* "oob" is a valid capability but not offered. */
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", "
+                    "\"arguments\": {\"enable\": [\"oob\"]}}");
+    assert_error(rsp, "GenericError", "Capability oob not available");
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", "
+                    "\"arguments\": {\"enable\": [\"bogus\"]}}");
+    assert_error(rsp, "GenericError", NULL);
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", \"id\": 7}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    g_assert_cmpint(json_object_size(json_object_get(rsp, "return")), ==, 0);
+    g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==, 7);
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\"}");
+    assert_error(rsp, "CommandNotFound",
+                 "Capabilities negotiation is already complete, command "
+                 "ignored");
+    json_decref(rsp);
+    /* The id comes back verbatim, whatever JSON it is. */
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\", "
+                    "\"id\": {\"a\": [1, \"x\", null, 2.5]}}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    {
+        json_t *id = json_pack("{s:[i,s,n,f]}", "a", 1, "x", 2.5);
+
+        g_assert_true(json_equal(json_object_get(rsp, "id"), id));
+        json_decref(id);
+    }
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+typedef struct BadInput {
+    const char *name;
+    const char *data;        /* sent raw */
+    const char *cls;
+    const char *desc;        /* exact, or prefix when ending in '*' */
+    bool has_id;
+} BadInput;
+
+static const BadInput bad_inputs[] = {
+    { "unknown-command", "{\"execute\": \"query-foo\"}",
+      "CommandNotFound", "The command query-foo has not been found" },
+    { "unknown-command-id", "{\"execute\": \"foo\", \"id\": \"x\"}",
+      "CommandNotFound", "The command foo has not been found", true },
+    { "array", "[]", "GenericError", "QMP input must be a JSON object" },
+    { "array-of-object", "[{\"execute\": \"query-status\"}]",
+      "GenericError", "QMP input must be a JSON object" },
+    { "number", "42\n", "GenericError", "QMP input must be a JSON object" },
+    { "string", "\"query-status\"", "GenericError",
+      "QMP input must be a JSON object" },
+    { "literal", "true\n", "GenericError",
+      "QMP input must be a JSON object" },
+    { "empty-object", "{}", "GenericError",
+      "QMP input lacks member 'execute'" },
+    { "only-arguments", "{\"arguments\": {}}", "GenericError",
+      "QMP input lacks member 'execute'" },
+    { "execute-number", "{\"execute\": 1}", "GenericError",
+      "QMP input member 'execute' must be a string" },
+    { "execute-null", "{\"execute\": null}", "GenericError",
+      "QMP input member 'execute' must be a string" },
+    { "execute-array", "{\"execute\": [\"query-status\"]}", "GenericError",
+      "QMP input member 'execute' must be a string" },
+    { "arguments-array",
+      "{\"execute\": \"query-status\", \"arguments\": []}", "GenericError",
+      "QMP input member 'arguments' must be an object" },
+    { "arguments-string",
+      "{\"execute\": \"query-status\", \"arguments\": \"x\"}",
+      "GenericError", "QMP input member 'arguments' must be an object" },
+    { "unknown-key", "{\"execute\": \"query-status\", \"foo\": 1}",
+      "GenericError", "QMP input member 'foo' is unexpected" },
+    { "exec-oob-not-enabled",
+      "{\"exec-oob\": \"query-status\", \"id\": 1}", "GenericError",
+      "QMP input member 'exec-oob' is unexpected", true },
+    { "unexpected-argument",
+      "{\"execute\": \"query-status\", \"arguments\": {\"x\": 1}}",
+      "GenericError", "Parameter 'x' is unexpected" },
+    { "missing-argument",
+      "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/\"}}",
+      "GenericError", "Parameter 'property' is missing" },
+    { "wrong-argument-type",
+      "{\"execute\": \"qom-get\", \"arguments\": "
+      "{\"path\": 1, \"property\": \"type\"}}",
+      "GenericError", "Invalid parameter type for 'path', expected: string" },
+    { "bad-enum",
+      "{\"execute\": \"object-add\", \"arguments\": "
+      "{\"qom-type\": \"no-such-type\", \"id\": \"x\"}}",
+      "GenericError",
+      "Parameter 'qom-type' does not accept value 'no-such-type'" },
+    { "missing-path", "{\"execute\": \"qom-list\", \"arguments\": "
+      "{\"path\": \"/no/such/path\"}}",
+      "DeviceNotFound", "Device '/no/such/path' not found" },
+    { "syntax-missing-value", "{\"execute\": }", "GenericError",
+      "JSON parse error, *" },
+    { "syntax-missing-colon", "{\"execute\" \"query-status\"}",
+      "GenericError", "JSON parse error, *" },
+    { "syntax-trailing-comma", "{\"execute\": \"query-status\",}",
+      "GenericError", "JSON parse error, *" },
+    { "syntax-mismatched-bracket", "{\"execute\": \"query-status\"]",
+      "GenericError", "JSON parse error, *" },
+    { "stray-close", "}", "GenericError", "JSON parse error, *" },
+    { "stray-bytes", "@@@\n", "GenericError", "JSON parse error, *" },
+    { "bad-literal", "\xff\xfe garbage\n", "GenericError",
+      "JSON parse error, *" },
+    { "invalid-utf8", "{\"execute\": \"\xc3\x28\"}", "GenericError",
+      "JSON parse error, *" },
+    { "control-char-in-string", "{\"execute\": \"a\x01" "b\"}",
+      "GenericError", "JSON parse error, *" },
+    { "bad-escape", "{\"execute\": \"\\u00\"}", "GenericError",
+      "JSON parse error, *" },
+    { "reset-byte-mid-value", "{\"execute\": \"query-st\xff",
+      "GenericError", "JSON parse error, *" },
+};
+
+static void check_bad_input(QTestState *qts, const BadInput *bi)
+{
+    json_t *rsp;
+    const char *desc;
+
+    g_test_message("bad input: %s", bi->name);
+    qtest_qmp_send_raw(qts, bi->data, strlen(bi->data));
+    rsp = qtest_qmp_receive(qts);
+    g_assert_nonnull(rsp);
+    assert_error(rsp, bi->cls, NULL);
+    desc = err_desc(rsp);
+    if (g_str_has_suffix(bi->desc, "*")) {
+        g_autofree char *prefix = g_strndup(bi->desc, strlen(bi->desc) - 1);
+
+        g_assert_true(g_str_has_prefix(desc, prefix));
+    } else {
+        g_assert_cmpstr(desc, ==, bi->desc);
+    }
+    g_assert_true(!!json_object_get(rsp, "id") == bi->has_id);
+    json_decref(rsp);
+    assert_alive(qts);
+}
+
+static void test_malformed(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_inputs); i++) {
+        check_bad_input(qts, &bad_inputs[i]);
+    }
+    g_test_message("malformed-input cases: %zu",
+                   G_N_ELEMENTS(bad_inputs) + 3);
+    qtest_quit(qts);
+}
+
+static void test_limits(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    GString *in = g_string_new(NULL);
+    json_t *rsp;
+
+    /* Nesting: 1025 levels refused, then the rest of it is skipped. */
+    for (int i = 0; i < 1025; i++) {
+        g_string_append_c(in, '[');
+    }
+    for (int i = 0; i < 1025; i++) {
+        g_string_append_c(in, ']');
+    }
+    qtest_qmp_send_raw(qts, in->str, in->len);
+    rsp = qtest_qmp_receive(qts);
+    assert_error(rsp, "GenericError", "JSON nesting depth limit exceeded");
+    json_decref(rsp);
+    assert_alive(qts);
+
+    /* Size: a 65 MiB string. */
+    g_string_assign(in, "{\"execute\": \"query-status\", \"id\": \"");
+    for (size_t i = 0; i < 65 * 1024 * 1024; i++) {
+        g_string_append_c(in, 'a');
+    }
+    g_string_append(in, "\"}");
+    qtest_qmp_send_raw(qts, in->str, in->len);
+    rsp = qtest_qmp_receive(qts);
+    assert_error(rsp, "GenericError", "JSON token size limit exceeded");
+    json_decref(rsp);
+    assert_alive(qts);
+
+    /* Token count: an array of 2 Mi + 1 numbers. */
+    g_string_assign(in, "[");
+    for (size_t i = 0; i < 2 * 1024 * 1024; i++) {
+        g_string_append(in, "1,");
+    }
+    g_string_append(in, "1]");
+    qtest_qmp_send_raw(qts, in->str, in->len);
+    rsp = qtest_qmp_receive(qts);
+    assert_error(rsp, "GenericError", "JSON token count limit exceeded");
+    json_decref(rsp);
+    assert_alive(qts);
+    g_string_free(in, TRUE);
+    qtest_quit(qts);
+}
+
+static void test_split_input(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    const char *cmd = "{\"execute\": \"query-status\", \"id\": \"split\"}"
+                      "{'execute': 'query-version', 'id': 'single'}";
+    json_t *rsp;
+
+    /* One byte per write: values end wherever the stream says. */
+    for (const char *p = cmd; *p; p++) {
+        qtest_qmp_send_raw(qts, p, 1);
+        g_usleep(200);
+    }
+    rsp = qtest_qmp_receive(qts);
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "split");
+    g_assert_true(json_is_boolean(json_object_get(json_object_get(rsp,
+                                                   "return"), "running")));
+    json_decref(rsp);
+    rsp = qtest_qmp_receive(qts);
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "single");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+/* A raw QMP client on an extra -qmp socket. */
+typedef struct Client {
+    int fd;
+    GString *buf;
+} Client;
+
+static Client *client_connect(const char *path)
+{
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    Client *c = g_new0(Client, 1);
+
+    c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert_cmpint(c->fd, >=, 0);
+    strcpy(un.sun_path, path);
+    g_assert_cmpint(connect(c->fd, (struct sockaddr *)&un, sizeof(un)), ==,
+                    0);
+    c->buf = g_string_new(NULL);
+    return c;
+}
+
+static json_t *client_recv(Client *c)
+{
+    for (;;) {
+        char *nl = memchr(c->buf->str, '\n', c->buf->len);
+        char chunk[4096];
+        ssize_t n;
+
+        if (nl) {
+            json_t *msg = json_loadb(c->buf->str, nl - c->buf->str, 0, NULL);
+
+            g_string_erase(c->buf, 0, nl - c->buf->str + 1);
+            g_assert_nonnull(msg);
+            return msg;
+        }
+        n = read(c->fd, chunk, sizeof(chunk));
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(c->buf, chunk, n);
+    }
+}
+
+static json_t *client_cmd(Client *c, const char *cmd)
+{
+    g_assert_cmpint(write(c->fd, cmd, strlen(cmd)), ==, strlen(cmd));
+    for (;;) {
+        json_t *msg = client_recv(c);
+
+        if (!json_object_get(msg, "event")) {
+            return msg;
+        }
+        json_decref(msg);
+    }
+}
+
+static void client_close(Client *c)
+{
+    close(c->fd);
+    g_string_free(c->buf, TRUE);
+    g_free(c);
+}
+
+static void test_several_clients(void)
+{
+    char *path = g_strdup_printf("%s/qmp-test-%d.sock", g_get_tmp_dir(),
+                                 getpid());
+    char *args = g_strdup_printf("-machine none -qmp unix:%s,server=on,"
+                                 "wait=off", path);
+    QTestState *qts = qtest_init(args);
+    Client *c[3];
+    struct stat st;
+    json_t *rsp;
+
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_true(S_ISSOCK(st.st_mode));
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+    for (int i = 0; i < 3; i++) {
+        json_t *greeting;
+
+        c[i] = client_connect(path);
+        greeting = client_recv(c[i]);
+        g_assert_nonnull(json_object_get(greeting, "QMP"));
+        json_decref(greeting);
+    }
+    /* Negotiation is per session: c[1] and c[2] stay in it for now. */
+    rsp = client_cmd(c[0], "{\"execute\": \"qmp_capabilities\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    rsp = client_cmd(c[1], "{\"execute\": \"query-status\"}");
+    assert_error(rsp, "CommandNotFound", NULL);
+    json_decref(rsp);
+    for (int i = 1; i < 3; i++) {
+        rsp = client_cmd(c[i], "{\"execute\": \"qmp_capabilities\"}");
+        g_assert_nonnull(json_object_get(rsp, "return"));
+        json_decref(rsp);
+    }
+    /* Interleaved requests: each session gets its own reply. */
+    for (int i = 0; i < 3; i++) {
+        char *cmd = g_strdup_printf("{\"execute\": \"query-status\", "
+                                    "\"id\": %d}", i);
+
+        g_assert_cmpint(write(c[i]->fd, cmd, strlen(cmd)), >, 0);
+        g_free(cmd);
+    }
+    for (int i = 2; i >= 0; i--) {
+        rsp = client_recv(c[i]);
+        g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==,
+                        i);
+        json_decref(rsp);
+    }
+    /* Events reach every negotiated session, with a timestamp. */
+    rsp = qtest_qmp(qts, "{\"execute\": \"stop\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    for (int i = 0; i < 3; i++) {
+        json_t *ev = client_recv(c[i]);
+        json_t *ts = json_object_get(ev, "timestamp");
+
+        g_assert_cmpstr(json_string_value(json_object_get(ev, "event")), ==,
+                        "STOP");
+        g_assert_cmpint(json_integer_value(json_object_get(ts, "seconds")),
+                        >, 0);
+        g_assert_true(json_is_integer(json_object_get(ts, "microseconds")));
+        json_decref(ev);
+    }
+    json_decref(qtest_qmp_eventwait(qts, "STOP"));
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    g_assert_true(json_is_false(json_object_get(json_object_get(rsp,
+                                                 "return"), "running")));
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"cont\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    json_decref(qtest_qmp_eventwait(qts, "RESUME"));
+
+    /* One client leaving does not disturb the others. */
+    client_close(c[1]);
+    rsp = client_cmd(c[2], "{\"execute\": \"query-version\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    assert_alive(qts);
+    client_close(c[0]);
+    client_close(c[2]);
+    qtest_quit(qts);
+    /* The socket file goes away with the process. */
+    g_assert_cmpint(stat(path, &st), ==, -1);
+    g_free(args);
+    g_free(path);
+}
+
+static void test_commands(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    static const char *const needed[] = {
+        "qmp_capabilities", "query-version", "query-commands",
+        "query-status", "query-qmp-schema", "stop", "cont", "quit",
+        "object-add", "object-del", "qom-list", "qom-get", "qom-set",
+        "qom-list-types", "qom-list-properties", "query-memdev",
+    };
+    json_t *rsp = qtest_qmp(qts, "{\"execute\": \"query-commands\"}");
+    json_t *list = json_object_get(rsp, "return");
+
+    for (size_t i = 0; i < G_N_ELEMENTS(needed); i++) {
+        bool found = false;
+        size_t j;
+        json_t *e;
+
+        json_array_foreach(list, j, e) {
+            found |= !g_strcmp0(json_string_value(json_object_get(e, "name")),
+                                needed[i]);
+        }
+        g_assert_true(found);
+    }
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-qmp-schema\"}");
+    list = json_object_get(rsp, "return");
+    g_assert_cmpuint(json_array_size(list), >, 10);
+    {
+        bool found = false;
+        size_t j;
+        json_t *e;
+
+        json_array_foreach(list, j, e) {
+            g_assert_true(json_is_string(json_object_get(e, "meta-type")));
+            if (!g_strcmp0(json_string_value(json_object_get(e, "name")),
+                           "query-memdev")) {
+                found = true;
+                g_assert_cmpstr(json_string_value(json_object_get(e,
+                                "meta-type")), ==, "command");
+            }
+        }
+        g_assert_true(found);
+    }
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(json_object_get(rsp,
+                    "return"), "status")), ==, "running");
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"human-monitor-command\", "
+                    "\"arguments\": {\"command-line\": \"info nothing\"}}");
+    assert_error(rsp, "GenericError", NULL);
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"system_powerdown\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    rsp = qtest_qmp_eventwait(qts, "POWERDOWN");
+    g_assert_nonnull(json_object_get(rsp, "timestamp"));
+    g_assert_null(json_object_get(rsp, "data"));
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+static void test_quit(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    json_t *rsp = qtest_qmp(qts, "{\"execute\": \"quit\", \"id\": 1}");
+    json_t *ev;
+    int status;
+
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    ev = qtest_qmp_eventwait(qts, "SHUTDOWN");
+    g_assert_true(json_is_false(json_object_get(json_object_get(ev, "data"),
+                                                "guest")));
+    g_assert_cmpstr(json_string_value(json_object_get(json_object_get(ev,
+                    "data"), "reason")), ==, "host-qmp-quit");
+    json_decref(ev);
+    status = qtest_wait_exit(qts);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    qtest_quit(qts);
+}
+
+static int free_tcp_port(void)
+{
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port;
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+    port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+static Client *client_connect_tcp(int port)
+{
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    Client *c = g_new0(Client, 1);
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = htons(port);
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    g_assert_cmpint(connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)), ==,
+                    0);
+    c->buf = g_string_new(NULL);
+    return c;
+}
+
+/* tcp (both spellings), file and null chardevs carry monitors too. */
+static void test_chardev_backends(void)
+{
+    int port1 = free_tcp_port();
+    int port2 = free_tcp_port();
+    g_autofree char *file = g_strdup_printf("%s/qmp-test-%d.out",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *args = g_strdup_printf(
+        "-machine none "
+        "-chardev socket,id=t1,host=127.0.0.1,port=%d,server=on,wait=off "
+        "-mon chardev=t1,mode=control "
+        "-qmp tcp:127.0.0.1:%d,server=on,wait=off "
+        "-chardev file,id=f1,path=%s -mon chardev=f1,mode=control "
+        "-chardev null,id=n1 -mon chardev=n1,mode=control", port1, port2,
+        file);
+    QTestState *qts = qtest_init(args);
+    int ports[] = { port1, port2 };
+    g_autofree char *text = NULL;
+
+    for (int i = 0; i < 2; i++) {
+        Client *c = client_connect_tcp(ports[i]);
+        json_t *msg = client_recv(c);
+
+        g_assert_nonnull(json_object_get(msg, "QMP"));
+        json_decref(msg);
+        msg = client_cmd(c, "{\"execute\": \"qmp_capabilities\"}");
+        g_assert_nonnull(json_object_get(msg, "return"));
+        json_decref(msg);
+        msg = client_cmd(c, "{\"execute\": \"query-status\"}");
+        g_assert_nonnull(json_object_get(msg, "return"));
+        json_decref(msg);
+        client_close(c);
+    }
+    /* The file monitor got its greeting, "\r\n"-terminated. */
+    g_assert_true(g_file_get_contents(file, &text, NULL, NULL));
+    g_assert_true(g_str_has_prefix(text, "{\"QMP\": {\"version\": "));
+    g_assert_true(g_str_has_suffix(text, "}}\r\n"));
+    assert_alive(qts);
+    qtest_quit(qts);
+    unlink(file);
+}
+
+/* -qmp stdio: a whole session over the process's stdin/stdout. */
+static void test_stdio(void)
+{
+    const char *argv[] = {
+        qtest_qemu_binary(), "-machine", "none", "-accel", "qtest",
+        "-display", "none", "-qmp", "stdio", NULL
+    };
+    const char *input = "{\"execute\": \"qmp_capabilities\"}\n"
+                        "{\"execute\": \"query-status\", \"id\": 5}\n"
+                        "{\"execute\": \"quit\"}\n";
+    GPid pid;
+    int in_fd, out_fd;
+    int status;
+    g_autoptr(GString) out = g_string_new(NULL);
+    char chunk[4096];
+    ssize_t n;
+    g_auto(GStrv) lines = NULL;
+    json_t *msg;
+
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                           NULL, &pid, &in_fd, &out_fd, NULL,
+                                           NULL));
+    g_assert_cmpint(write(in_fd, input, strlen(input)), ==, strlen(input));
+    while ((n = read(out_fd, chunk, sizeof(chunk))) > 0) {
+        g_string_append_len(out, chunk, n);
+    }
+    close(in_fd);
+    close(out_fd);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    lines = g_strsplit(out->str, "\r\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), >=, 5);
+    msg = json_loads(lines[0], 0, NULL);
+    g_assert_nonnull(json_object_get(msg, "QMP"));
+    json_decref(msg);
+    msg = json_loads(lines[2], 0, NULL);
+    g_assert_cmpint(json_integer_value(json_object_get(msg, "id")), ==, 5);
+    json_decref(msg);
+    g_assert_nonnull(strstr(out->str, "\"event\": \"SHUTDOWN\""));
+}
+
+/* server=on without wait=off: start-up waits for the first client. */
+static void test_server_wait(void)
+{
+    g_autofree char *path = g_strdup_printf("%s/qmp-wait-%d.sock",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *spec = g_strdup_printf("unix:%s,server=on", path);
+    const char *argv[] = {
+        qtest_qemu_binary(), "-machine", "none", "-accel", "qtest",
+        "-display", "none", "-qmp", spec, NULL
+    };
+    GPid pid;
+    int err_fd;
+    int status;
+    Client *c = NULL;
+    json_t *msg;
+    g_autoptr(GString) err = g_string_new(NULL);
+    char chunk[1024];
+    ssize_t n;
+
+    unlink(path);
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                           NULL, &pid, NULL, NULL, &err_fd,
+                                           NULL));
+    /* The notice is printed before blocking in accept. */
+    while (!strstr(err->str, "\n") &&
+           (n = read(err_fd, chunk, sizeof(chunk))) > 0) {
+        g_string_append_len(err, chunk, n);
+    }
+    g_assert_nonnull(strstr(err->str, "QEMU waiting for connection on: "
+                            "disconnected:unix:"));
+    c = client_connect(path);
+    msg = client_recv(c);
+    g_assert_nonnull(json_object_get(msg, "QMP"));
+    json_decref(msg);
+    msg = client_cmd(c, "{\"execute\": \"qmp_capabilities\"}");
+    json_decref(msg);
+    msg = client_cmd(c, "{\"execute\": \"quit\"}");
+    g_assert_nonnull(json_object_get(msg, "return"));
+    json_decref(msg);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    client_close(c);
+    close(err_fd);
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_qemu_binary();
+    g_test_add_func("/qmp/greeting", test_greeting);
+    g_test_add_func("/qmp/negotiation", test_negotiation);
+    g_test_add_func("/qmp/malformed", test_malformed);
+    g_test_add_func("/qmp/limits", test_limits);
+    g_test_add_func("/qmp/split-input", test_split_input);
+    g_test_add_func("/qmp/several-clients", test_several_clients);
+    g_test_add_func("/qmp/commands", test_commands);
+    g_test_add_func("/qmp/quit", test_quit);
+    g_test_add_func("/qmp/chardev-backends", test_chardev_backends);
+    g_test_add_func("/qmp/stdio", test_stdio);
+    g_test_add_func("/qmp/server-wait", test_server_wait);
+    return g_test_run();
+}

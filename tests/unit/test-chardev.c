@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Chardevs in-process: option errors, socket server connections, file output. */
+#include "qemu/osdep.h"
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "chardev/char.h"
+#include "qemu/main-loop.h"
+
+typedef struct Seen {
+    GString *data[8];        /* bytes read per conn id */
+    int opened;
+    int closed;
+    int last_closed;
+} Seen;
+
+static void seen_read(void *opaque, int conn, const uint8_t *buf, size_t len)
+{
+    Seen *s = opaque;
+
+    g_assert_cmpint(conn, <, 8);
+    if (!s->data[conn]) {
+        s->data[conn] = g_string_new(NULL);
+    }
+    g_string_append_len(s->data[conn], (const char *)buf, len);
+}
+
+static void seen_event(void *opaque, int conn, ChrEvent ev)
+{
+    Seen *s = opaque;
+
+    if (ev == CHR_EVENT_OPENED) {
+        s->opened++;
+    } else {
+        s->closed++;
+        s->last_closed = conn;
+    }
+}
+
+/* Run the loop until @cond holds (bounded: a hang fails the test). */
+#define LOOP_UNTIL(cond) \
+    do { \
+        for (int i_ = 0; !(cond) && i_ < 5000; i_++) { \
+            qemu_main_loop_iterate(false); \
+            g_usleep(1000); \
+        } \
+        g_assert_true(cond); \
+    } while (0)
+
+static void expect_error(const char *spec, const char *msg)
+{
+    Error *err = NULL;
+
+    g_assert_null(qemu_chr_new("bad", spec, &err));
+    g_assert_nonnull(err);
+    g_assert_cmpstr(error_get_pretty(err), ==, msg);
+    error_free(err);
+}
+
+static void test_option_errors(void)
+{
+    Error *err = NULL;
+    KeyValueList *kv;
+
+    expect_error("bogus:x", "'bogus:x' is not a valid char driver");
+    expect_error("unix:/tmp/x,server=maybe",
+                 "Parameter 'server' expects 'on' or 'off'");
+    expect_error("unix:/tmp/x,frob=1", "Invalid parameter 'frob'");
+    expect_error("tcp:127.0.0.1", "chardev: socket: no host given");
+    expect_error("chardev:nope", "chardev: 'nope' not found");
+
+    kv = keyval_list_parse("socket,id=c1,path=/tmp/y", "backend", &error_abort);
+    g_assert_nonnull(qemu_chr_new_from_opts(kv, &error_abort));
+    g_assert_null(qemu_chr_new_from_opts(kv, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "attempt to add duplicate property 'c1' to object "
+                    "(type 'container')");
+    error_free(err);
+    err = NULL;
+    keyval_list_free(kv);
+    kv = keyval_list_parse("nope,id=c2", "backend", &error_abort);
+    g_assert_null(qemu_chr_new_from_opts(kv, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "'nope' is not a valid char driver name");
+    error_free(err);
+    keyval_list_free(kv);
+    g_assert_nonnull(qemu_chr_new("s1", "stdio", &error_abort));
+    expect_error("stdio", "cannot use stdio by multiple character devices");
+    qemu_chr_cleanup();
+}
+
+static int connect_unix(const char *path)
+{
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    g_strlcpy(un.sun_path, path, sizeof(un.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&un, sizeof(un)), ==, 0);
+    return fd;
+}
+
+static char *read_some(int fd, size_t want)
+{
+    GString *s = g_string_new(NULL);
+    char buf[256];
+
+    while (s->len < want) {
+        ssize_t n;
+
+        qemu_main_loop_iterate(false);
+        n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0) {
+            g_string_append_len(s, buf, n);
+        } else {
+            g_usleep(1000);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void test_socket_server(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "s.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server=on,wait=off",
+                                            path);
+    Seen seen = { 0 };
+    Chardev *chr = qemu_chr_new("srv", spec, &error_abort);
+    struct stat st;
+    int a, b;
+    char *got;
+
+    g_assert_cmpstr(qemu_chr_get_id(chr), ==, "srv");
+    g_assert_true(qemu_chr_find("srv") == chr);
+    qemu_chr_set_handlers(chr, seen_read, seen_event, &seen);
+    g_assert_true(qemu_chr_realize_all(&error_abort));
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+    a = connect_unix(path);
+    b = connect_unix(path);
+    LOOP_UNTIL(seen.opened == 2);
+    g_assert_cmpint(write(a, "from-a", 6), ==, 6);
+    g_assert_cmpint(write(b, "from-b", 6), ==, 6);
+    LOOP_UNTIL(seen.data[0] && seen.data[1] && seen.data[0]->len == 6 &&
+               seen.data[1]->len == 6);
+    g_assert_cmpstr(seen.data[0]->str, ==, "from-a");
+    g_assert_cmpstr(seen.data[1]->str, ==, "from-b");
+
+    /* Addressed writes reach one client; conn -1 reaches all. */
+    g_assert_cmpint(qemu_chr_write_all(chr, 1, (const uint8_t *)"to-b", 4),
+                    ==, 4);
+    g_assert_cmpint(qemu_chr_write_all(chr, -1, (const uint8_t *)"all", 3),
+                    ==, 3);
+    got = read_some(a, 3);
+    g_assert_cmpstr(got, ==, "all");
+    g_free(got);
+    got = read_some(b, 7);
+    g_assert_cmpstr(got, ==, "to-ball");
+    g_free(got);
+
+    close(a);
+    LOOP_UNTIL(seen.closed == 1);
+    g_assert_cmpint(seen.last_closed, ==, 0);
+    g_assert_cmpint(qemu_chr_write_all(chr, 0, (const uint8_t *)"x", 1), <,
+                    0);
+    /* b is unaffected. */
+    g_assert_cmpint(qemu_chr_write_all(chr, 1, (const uint8_t *)"ok", 2), ==,
+                    2);
+    got = read_some(b, 2);
+    g_assert_cmpstr(got, ==, "ok");
+    g_free(got);
+
+    qemu_chr_cleanup();
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    close(b);
+    for (int i = 0; i < 8; i++) {
+        if (seen.data[i]) {
+            g_string_free(seen.data[i], TRUE);
+        }
+    }
+    rmdir(dir);
+}
+
+static void test_file(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "out.txt", NULL);
+    g_autofree char *spec = g_strdup_printf("file:%s", path);
+    g_autofree char *text = NULL;
+    Chardev *chr = qemu_chr_new("f", spec, &error_abort);
+
+    g_assert_true(qemu_chr_realize_all(&error_abort));
+    g_assert_cmpint(qemu_chr_write_all(chr, -1, (const uint8_t *)"hello\n",
+                                       6), ==, 6);
+    qemu_chr_cleanup();
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "hello\n");
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/chardev/option-errors", test_option_errors);
+    g_test_add_func("/chardev/socket-server", test_socket_server);
+    g_test_add_func("/chardev/file", test_file);
+    return g_test_run();
+}
