@@ -4,6 +4,7 @@
 #define SYSTEM_HOSTMEM_H
 
 #include "qemu/osdep.h"
+#include <sched.h>
 #include "qom/object.h"
 #include "system/memory.h"
 #include "qapi/qapi-types.h"   /* HostMemPolicy */
@@ -49,6 +50,19 @@ char *host_memory_backend_get_name(HostMemoryBackend *backend);
 bool host_memory_backend_is_guest_memfd(HostMemoryBackend *backend);
 
 /*
+ * Both guest_memfd designs: create an MMAP|INIT_SHARED guest_memfd of
+ * backend->size through KVM and map it as backend->mr, flagged
+ * RAM_SHARED | RAM_GUEST_MEMFD_SHARED (+ RAM_NORESERVE for reserve=off).
+ */
+bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
+                                           Error **errp);
+/*
+ * Register "share" on a concrete backend class with that type's default
+ * (false for ram/file, true for memfd/shm/guest-memfd).
+ */
+void host_memory_backend_class_add_share(ObjectClass *oc, bool def);
+
+/*
  * Populate [area, area+sz) with @max_threads threads: fallocate for fd
  * memory (KEEP_SIZE for guest_memfd), MADV_POPULATE_WRITE for anonymous,
  * touching pages as the last resort.  ENOSPC/ENOMEM -> one error, memory
@@ -57,5 +71,15 @@ bool host_memory_backend_is_guest_memfd(HostMemoryBackend *backend);
 bool qemu_prealloc_mem(int fd, uint64_t fd_offset, char *area, size_t sz,
                        int max_threads, bool fd_is_guest_memfd,
                        Error **errp);
+/*
+ * As qemu_prealloc_mem, worker threads pinned to @cpus (NULL: inherit).
+ * @fresh: the caller knows nothing was written yet, so a failure may give
+ * everything back without probing what the range holds.
+ */
+bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
+                                size_t sz, int max_threads,
+                                bool fd_is_guest_memfd,
+                                const cpu_set_t *cpus, bool fresh,
+                                Error **errp);
 
 #endif

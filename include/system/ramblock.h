@@ -43,6 +43,20 @@ RAMBlock *qemu_ram_alloc(uint64_t size, uint32_t ram_flags, MemoryRegion *mr,
 RAMBlock *qemu_ram_alloc_from_fd(uint64_t size, MemoryRegion *mr,
                                  uint32_t ram_flags, int fd, uint64_t offset,
                                  Error **errp);
+/*
+ * As qemu_ram_alloc_from_fd, with the mapping aligned to @align (0 = the
+ * fd's page size; else a power-of-two multiple of it).
+ */
+RAMBlock *qemu_ram_alloc_from_fd_align(uint64_t size, MemoryRegion *mr,
+                                       uint32_t ram_flags, int fd,
+                                       uint64_t offset, uint64_t align,
+                                       Error **errp);
+/* memory_region_init_ram_from_fd() with an alignment (hostmem-file). */
+bool memory_region_init_ram_from_fd_align(MemoryRegion *mr, Object *owner,
+                                          const char *name, uint64_t size,
+                                          uint32_t ram_flags, int fd,
+                                          uint64_t offset, uint64_t align,
+                                          Error **errp);
 void qemu_ram_free(RAMBlock *block);
 void qemu_ram_set_idstr(RAMBlock *block, const char *name);
 RAMBlock *qemu_ram_block_by_name(const char *name);
