@@ -58,4 +58,20 @@ int kvm_create_guest_memfd(uint64_t size, uint64_t flags, Error **errp);
  */
 int kvm_convert_memory(hwaddr start, hwaddr size, bool to_private);
 
+/*
+ * errno of the last failed kvm_accel_init() (0 if none): QEMU prints
+ * "failed to initialize kvm: <strerror(errno)>" after the cause.
+ */
+int kvm_accel_init_errno(void);
+
+/*
+ * The memory listener cannot fail; the first memslot refused by the
+ * aliasing check or by the kernel is kept and reported here (then
+ * cleared).  Machine init calls it after mapping RAM.
+ */
+bool kvm_memslots_check(Error **errp);
+
+/* Drive GSI @irq of the in-kernel irqchip; 0 or -errno. */
+int kvm_set_irq(int irq, int level);
+
 #endif

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * KVM accelerator core: the VM, its capabilities, guest_memfd creation,
+ * memslots kept in step with the flat view, and shared/private conversion.
+ */
+#include "qemu/osdep.h"
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include "linux/kvm.h"
+#include "qapi/error.h"
+#include "qemu/main-loop.h"
+#include "system/kvm.h"
+#include "system/kvm_int.h"
+#include "system/memory.h"
+#include "system/ramblock.h"
+
+/* microvm needs few slots; the kernel offers thousands (no RSS for them). */
+#define KVM_MAX_SLOTS_USED 256
+
+/* Where VMX keeps its real-mode helpers: above any RAM microvm maps. */
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+#define KVM_TSS_ADDR          0xfffbd000ULL
+
+typedef struct KVMState {
+    int fd;
+    int vm_fd;
+    int vcpu_mmap_size;
+    KVMCaps caps;
+    KVMSlot *slots;
+    unsigned nr_slots;
+    GMutex slots_lock;
+    MemoryListener listener;
+    bool listener_registered;
+    Error *memslot_err;
+    bool memslots_checked;
+} KVMState;
+
+static KVMState kvm_state = { .fd = -1, .vm_fd = -1 };
+static bool kvm_initialized;
+static int kvm_last_init_errno;
+
+bool kvm_enabled(void)
+{
+    return kvm_initialized;
+}
+
+const KVMCaps *kvm_get_caps(void)
+{
+    return kvm_initialized ? &kvm_state.caps : NULL;
+}
+
+int kvm_get_vm_fd(void)
+{
+    return kvm_initialized ? kvm_state.vm_fd : -1;
+}
+
+int kvm_accel_init_errno(void)
+{
+    return kvm_last_init_errno;
+}
+
+int kvm_vcpu_mmap_size(void)
+{
+    return kvm_state.vcpu_mmap_size;
+}
+
+bool kvm_irqchip_in_kernel(void)
+{
+    return kvm_initialized && kvm_state.caps.irqchip;
+}
+
+static int do_ioctl(int fd, unsigned long type, void *arg)
+{
+    int ret;
+
+    do {
+        ret = ioctl(fd, type, arg);
+    } while (ret < 0 && errno == EINTR);
+    return ret < 0 ? -errno : ret;
+}
+
+int kvm_ioctl(unsigned long type, void *arg)
+{
+    return do_ioctl(kvm_state.fd, type, arg);
+}
+
+int kvm_vm_ioctl(unsigned long type, void *arg)
+{
+    return do_ioctl(kvm_state.vm_fd, type, arg);
+}
+
+/* KVM_CHECK_EXTENSION: 0 for "no" and for errors alike. */
+static int64_t check_extension(int fd, long cap)
+{
+    int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+    return ret < 0 ? 0 : ret;
+}
+
+static void kvm_probe_caps(KVMState *s)
+{
+    KVMCaps *c = &s->caps;
+    int vm = s->vm_fd;
+    int64_t v;
+
+    c->user_memory2 = check_extension(vm, KVM_CAP_USER_MEMORY2) > 0;
+    c->memory_fault_info = check_extension(vm, KVM_CAP_MEMORY_FAULT_INFO) > 0;
+    c->memory_attributes = check_extension(vm, KVM_CAP_MEMORY_ATTRIBUTES);
+    c->guest_memfd = check_extension(vm, KVM_CAP_GUEST_MEMFD) > 0;
+    c->guest_memfd_flags = c->guest_memfd ?
+        check_extension(vm, KVM_CAP_GUEST_MEMFD_FLAGS) : 0;
+    c->gmem_memory_attributes =
+        check_extension(vm, KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES);
+    c->pre_fault_memory = check_extension(vm, KVM_CAP_PRE_FAULT_MEMORY) > 0;
+    c->exit_hypercall = check_extension(vm, KVM_CAP_EXIT_HYPERCALL);
+    v = check_extension(vm, KVM_CAP_NR_MEMSLOTS);
+    c->nr_memslots = v > 0 ? v : 32;       /* documented minimum */
+    v = check_extension(vm, KVM_CAP_MAX_VCPUS);
+    if (v <= 0) {
+        v = check_extension(vm, KVM_CAP_NR_VCPUS);
+    }
+    c->max_vcpus = v > 0 ? v : 4;           /* api.rst: assume 4 */
+    /* Set once the irqchip really exists, see kvm_create_irqchip(). */
+    c->irqchip = false;
+}
+
+static bool kvm_create_irqchip(KVMState *s, Error **errp)
+{
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    int ret;
+
+    if (!check_extension(s->vm_fd, KVM_CAP_IRQCHIP)) {
+        return true;
+    }
+    ret = do_ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, NULL);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Create kernel irqchip failed");
+        return false;
+    }
+    s->caps.irqchip = true;
+    if (check_extension(s->vm_fd, KVM_CAP_PIT2)) {
+        ret = do_ioctl(s->vm_fd, KVM_CREATE_PIT2, &pit);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Create kernel PIT failed");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool kvm_arch_vm_init(KVMState *s, Error **errp)
+{
+    uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+    int ret;
+
+    /* VMX needs these pages to emulate real mode; others ignore them. */
+    if (check_extension(s->vm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
+        do_ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+    }
+    if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
+        ioctl(s->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
+    }
+    if (!kvm_create_irqchip(s, errp)) {
+        return false;
+    }
+    if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
+        struct kvm_enable_cap cap = {
+            .cap = KVM_CAP_EXIT_HYPERCALL,
+            .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
+        };
+
+        ret = do_ioctl(s->vm_fd, KVM_ENABLE_CAP, &cap);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Failed to enable "
+                             "KVM_CAP_EXIT_HYPERCALL for "
+                             "KVM_HC_MAP_GPA_RANGE");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s);
+static void kvm_listener_del(MemoryListener *l, MemoryRegionSection *s);
+
+static void kvm_state_reset(KVMState *s)
+{
+    if (s->listener_registered) {
+        memory_listener_unregister(&s->listener);
+        s->listener_registered = false;
+    }
+    if (s->vm_fd >= 0) {
+        close(s->vm_fd);
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    g_free(s->slots);
+    if (s->memslot_err) {
+        error_free(s->memslot_err);
+    }
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    s->vm_fd = -1;
+}
+
+bool kvm_accel_init(int vm_type, Error **errp)
+{
+    KVMState *s = &kvm_state;
+    const char *dev = getenv("QEMU_KVM_DEVICE");
+    int64_t types;
+    int ret;
+
+    if (kvm_initialized) {
+        error_setg(errp, "KVM is already initialized");
+        return false;
+    }
+    kvm_last_init_errno = 0;
+    kvm_state_reset(s);
+    s->fd = open(dev && *dev ? dev : "/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (s->fd < 0) {
+        kvm_last_init_errno = errno;
+        error_setg(errp, "Could not access KVM kernel module: %s",
+                   strerror(errno));
+        goto fail;
+    }
+
+    ret = ioctl(s->fd, KVM_GET_API_VERSION, 0);
+    if (ret != KVM_API_VERSION) {
+        kvm_last_init_errno = ret < 0 ? errno : EINVAL;
+        error_setg(errp, ret < KVM_API_VERSION ? "kvm version too old"
+                                                : "kvm version not supported");
+        goto fail;
+    }
+    s->caps.api_version = ret;
+
+    /* Kernels before KVM_CAP_VM_TYPES know only the default type. */
+    types = check_extension(s->fd, KVM_CAP_VM_TYPES);
+    if (!types) {
+        types = 1ULL << KVM_X86_DEFAULT_VM;
+    }
+    s->caps.vm_types = types;
+    if (vm_type < 0 || vm_type >= 64 || !(types & (1ULL << vm_type))) {
+        kvm_last_init_errno = EINVAL;
+        error_setg(errp, "KVM VM type %d is not supported by this host "
+                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type, types);
+        goto fail;
+    }
+
+    do {
+        ret = ioctl(s->fd, KVM_CREATE_VM, (unsigned long)vm_type);
+    } while (ret < 0 && errno == EINTR);
+    if (ret < 0) {
+        kvm_last_init_errno = errno;
+        error_setg(errp, "ioctl(KVM_CREATE_VM) failed: %s", strerror(errno));
+        goto fail;
+    }
+    s->vm_fd = ret;
+    s->caps.vm_type = vm_type;
+
+    ret = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (ret < (int)sizeof(struct kvm_run)) {
+        kvm_last_init_errno = ret < 0 ? errno : EINVAL;
+        error_setg(errp, "KVM_GET_VCPU_MMAP_SIZE failed: %s",
+                   strerror(kvm_last_init_errno));
+        goto fail;
+    }
+    s->vcpu_mmap_size = ret;
+
+    kvm_probe_caps(s);
+    if (!kvm_arch_vm_init(s, errp)) {
+        kvm_last_init_errno = EINVAL;
+        goto fail;
+    }
+
+    s->nr_slots = MIN(s->caps.nr_memslots, KVM_MAX_SLOTS_USED);
+    s->slots = g_new0(KVMSlot, s->nr_slots);
+    for (unsigned i = 0; i < s->nr_slots; i++) {
+        s->slots[i].id = i;
+        s->slots[i].guest_memfd = -1;
+    }
+    kvm_initialized = true;
+
+    s->listener.region_add = kvm_listener_add;
+    s->listener.region_del = kvm_listener_del;
+    s->listener.priority = 10;
+    s->listener.name = "kvm-memory";
+    memory_listener_register(&s->listener, &address_space_memory);
+    s->listener_registered = true;
+    return true;
+
+fail:
+    kvm_state_reset(s);
+    return false;
+}
+
+void kvm_accel_cleanup(void)
+{
+    if (!kvm_initialized) {
+        return;
+    }
+    kvm_initialized = false;
+    /* Unregistering first keeps the listener from deleting slots one by
+     * one: closing the VM drops them all at once. */
+    kvm_state_reset(&kvm_state);
+}
+
+int kvm_create_guest_memfd(uint64_t size, uint64_t flags, Error **errp)
+{
+    struct kvm_create_guest_memfd gmem = { .size = size, .flags = flags };
+    const KVMCaps *c = &kvm_state.caps;
+    int fd;
+
+    if (!kvm_initialized) {
+        error_setg(errp, "guest-memfd requires KVM accelerator");
+        return -1;
+    }
+    if (!c->guest_memfd) {
+        error_setg(errp, "KVM does not support guest_memfd");
+        return -1;
+    }
+    if (flags & ~c->guest_memfd_flags) {
+        error_setg(errp, "Current KVM instance does not support guest-memfd "
+                   "flag: 0x%" PRIx64, flags & ~c->guest_memfd_flags);
+        error_append_hint(errp, "KVM_CAP_GUEST_MEMFD_FLAGS is 0x%" PRIx64
+                          " for this VM; guest_memfd with mmap "
+                          "(GUEST_MEMFD_FLAG_MMAP|INIT_SHARED) needs "
+                          "Linux 6.18 or later\n", c->guest_memfd_flags);
+        return -1;
+    }
+    fd = kvm_vm_ioctl(KVM_CREATE_GUEST_MEMFD, &gmem);
+    if (fd < 0) {
+        error_setg_errno(errp, -fd, "Error creating KVM guest_memfd");
+        return -1;
+    }
+    return fd;
+}
+
+int kvm_set_irq(int irq, int level)
+{
+    struct kvm_irq_level event = { .irq = irq, .level = level };
+    int ret;
+
+    if (!kvm_irqchip_in_kernel()) {
+        return -ENODEV;
+    }
+    ret = kvm_vm_ioctl(KVM_IRQ_LINE_STATUS, &event);
+    return ret < 0 ? ret : event.status;
+}
+
+/* ---- memslots ---- */
+
+/*
+ * Does the VMA holding @hva map file (@dev, @ino) at offset @off?  KVM
+ * never checks this itself (spec §5.1), so we ask the kernel's own record
+ * of our mappings.
+ */
+static bool hva_maps_file(uint64_t hva, dev_t dev, ino_t ino, uint64_t off,
+                          Error **errp)
+{
+    g_autofree char *maps = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL)) {
+        error_setg(errp, "cannot read /proc/self/maps");
+        return false;
+    }
+    lines = g_strsplit(maps, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        unsigned long long start, end, foff, inode;
+        unsigned maj, min;
+
+        if (sscanf(*l, "%llx-%llx %*s %llx %x:%x %llu", &start, &end, &foff,
+                   &maj, &min, &inode) != 6 || hva < start || hva >= end) {
+            continue;
+        }
+        if (inode != ino || maj != major(dev) || min != minor(dev)) {
+            error_setg(errp, "userspace_addr 0x%" PRIx64 " is not a mapping "
+                       "of the guest_memfd", hva);
+            return false;
+        }
+        if (foff + (hva - start) != off) {
+            error_setg(errp, "userspace_addr 0x%" PRIx64 " maps guest_memfd "
+                       "offset 0x%llx, not 0x%" PRIx64, hva,
+                       foff + (hva - start), off);
+            return false;
+        }
+        return true;
+    }
+    error_setg(errp, "userspace_addr 0x%" PRIx64 " is not mapped", hva);
+    return false;
+}
+
+bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
+                          Error **errp)
+{
+    Error *local_err = NULL;
+    uint64_t expect;
+    struct stat a, b;
+
+    if (!rb || rb->guest_memfd < 0) {
+        return true;
+    }
+    expect = (uint64_t)(uintptr_t)rb->host +
+             (gmem_offset - rb->guest_memfd_offset);
+    if (gmem_offset < rb->guest_memfd_offset || hva != expect) {
+        error_setg(errp, "guest_memfd aliasing check failed for RAMBlock "
+                   "'%s': userspace_addr 0x%" PRIx64 " does not map "
+                   "guest_memfd offset 0x%" PRIx64 " (expected 0x%" PRIx64
+                   ")", rb->idstr, hva, gmem_offset, expect);
+        return false;
+    }
+    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED)) {
+        /* legacy: shared pages live elsewhere by design */
+        return true;
+    }
+    if (fstat(rb->fd, &a) < 0 || fstat(rb->guest_memfd, &b) < 0) {
+        error_setg_errno(errp, errno, "guest_memfd aliasing check "
+                         "failed for RAMBlock '%s'", rb->idstr);
+        return false;
+    }
+    if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+        error_setg(errp, "guest_memfd aliasing check failed for RAMBlock "
+                   "'%s': the mapped fd %d and guest_memfd %d are "
+                   "different files", rb->idstr, rb->fd, rb->guest_memfd);
+        return false;
+    }
+    if (!hva_maps_file(hva, b.st_dev, b.st_ino, gmem_offset, &local_err)) {
+        error_propagate(errp, local_err);
+        error_prepend(errp, "guest_memfd aliasing check failed for RAMBlock "
+                      "'%s': ", rb->idstr);
+        return false;
+    }
+    return true;
+}
+
+/* The page-aligned part of a RAM section, as KVM wants it. */
+static bool section_to_slot(MemoryRegionSection *sec, KVMSlot *slot)
+{
+    uint64_t psz = qemu_real_host_page_size();
+    hwaddr start = QEMU_ALIGN_UP(sec->offset_within_address_space, psz);
+    uint64_t delta = start - sec->offset_within_address_space;
+    MemoryRegion *mr = sec->mr;
+    RAMBlock *rb;
+
+    if (!mr || !memory_region_is_ram(mr) || delta >= sec->size) {
+        return false;
+    }
+    memset(slot, 0, sizeof(*slot));
+    slot->start_addr = start;
+    slot->memory_size = QEMU_ALIGN_DOWN(sec->size - delta, psz);
+    if (!slot->memory_size) {
+        return false;
+    }
+    rb = mr->ram_block;
+    slot->block = rb;
+    slot->userspace_addr = (uint64_t)(uintptr_t)memory_region_get_ram_ptr(mr)
+                           + sec->offset_within_region + delta;
+    slot->guest_memfd = -1;
+    if (rb && rb->guest_memfd >= 0) {
+        /* guest_memfd slots cannot be read-only (EINVAL) */
+        slot->flags = KVM_MEM_GUEST_MEMFD;
+        slot->guest_memfd = rb->guest_memfd;
+        slot->guest_memfd_offset = rb->guest_memfd_offset +
+                                   sec->offset_within_region + delta;
+    } else if (sec->readonly || mr->readonly ||
+               (rb && (rb->flags & RAM_READONLY))) {
+        slot->flags = KVM_MEM_READONLY;
+    }
+    return true;
+}
+
+static int set_region2(KVMSlot *slot, bool add)
+{
+    struct kvm_userspace_memory_region2 r = {
+        .slot = slot->id,
+        .flags = add ? slot->flags : 0,
+        .guest_phys_addr = slot->start_addr,
+        .memory_size = add ? slot->memory_size : 0,
+        .userspace_addr = slot->userspace_addr,
+    };
+
+    if (add && slot->guest_memfd >= 0) {
+        r.guest_memfd = slot->guest_memfd;
+        r.guest_memfd_offset = slot->guest_memfd_offset;
+    }
+    return kvm_vm_ioctl(KVM_SET_USER_MEMORY_REGION2, &r);
+}
+
+bool kvm_memslot_add_section(MemoryRegionSection *section, Error **errp)
+{
+    KVMState *s = &kvm_state;
+    KVMSlot want, *free_slot = NULL;
+    int ret;
+
+    if (!kvm_initialized || !section_to_slot(section, &want)) {
+        return true;
+    }
+    if (!s->caps.user_memory2) {
+        error_setg(errp, "KVM does not support KVM_SET_USER_MEMORY_REGION2 "
+                   "(KVM_CAP_USER_MEMORY2): Linux 6.8 or later is needed");
+        return false;
+    }
+    if (want.guest_memfd >= 0 &&
+        !kvm_gmem_alias_check(want.block, want.userspace_addr,
+                              want.guest_memfd_offset, errp)) {
+        error_prepend(errp, "memslot at 0x%" HWADDR_PRIx " refused: ",
+                      want.start_addr);
+        return false;
+    }
+
+    g_mutex_lock(&s->slots_lock);
+    for (unsigned i = 0; i < s->nr_slots; i++) {
+        if (!s->slots[i].used) {
+            free_slot = &s->slots[i];
+            break;
+        }
+    }
+    if (!free_slot) {
+        g_mutex_unlock(&s->slots_lock);
+        error_setg(errp, "no free KVM memslot for 0x%" HWADDR_PRIx
+                   " (%u in use)", want.start_addr, s->nr_slots);
+        return false;
+    }
+    want.id = free_slot->id;
+    ret = set_region2(&want, true);
+    if (ret < 0) {
+        g_mutex_unlock(&s->slots_lock);
+        error_setg_errno(errp, -ret, "KVM_SET_USER_MEMORY_REGION2 failed for "
+                         "slot %u (gpa 0x%" HWADDR_PRIx " size 0x%" PRIx64
+                         " hva 0x%" PRIx64 " flags 0x%x guest_memfd %d "
+                         "offset 0x%" PRIx64 ")", want.id, want.start_addr,
+                         want.memory_size, want.userspace_addr, want.flags,
+                         want.guest_memfd, want.guest_memfd_offset);
+        return false;
+    }
+    want.used = true;
+    *free_slot = want;
+    g_mutex_unlock(&s->slots_lock);
+    return true;
+}
+
+bool kvm_memslot_del_section(MemoryRegionSection *section, Error **errp)
+{
+    KVMState *s = &kvm_state;
+    KVMSlot want;
+    int ret;
+
+    if (!kvm_initialized || !section_to_slot(section, &want)) {
+        return true;
+    }
+    g_mutex_lock(&s->slots_lock);
+    for (unsigned i = 0; i < s->nr_slots; i++) {
+        KVMSlot *slot = &s->slots[i];
+
+        if (!slot->used || slot->start_addr != want.start_addr ||
+            slot->memory_size != want.memory_size) {
+            continue;
+        }
+        ret = set_region2(slot, false);
+        if (ret < 0) {
+            g_mutex_unlock(&s->slots_lock);
+            error_setg_errno(errp, -ret, "KVM_SET_USER_MEMORY_REGION2 "
+                             "failed to delete slot %u (gpa 0x%" HWADDR_PRIx
+                             " size 0x%" PRIx64 ")", slot->id,
+                             slot->start_addr, slot->memory_size);
+            return false;
+        }
+        slot->used = false;
+        slot->block = NULL;
+        slot->guest_memfd = -1;
+        break;
+    }
+    g_mutex_unlock(&s->slots_lock);
+    return true;
+}
+
+bool kvm_memslot_lookup(hwaddr gpa, KVMSlot *out)
+{
+    bool found = false;
+
+    g_mutex_lock(&kvm_state.slots_lock);
+    for (unsigned i = 0; i < kvm_state.nr_slots; i++) {
+        KVMSlot *slot = &kvm_state.slots[i];
+
+        if (slot->used && gpa >= slot->start_addr &&
+            gpa - slot->start_addr < slot->memory_size) {
+            *out = *slot;
+            found = true;
+            break;
+        }
+    }
+    g_mutex_unlock(&kvm_state.slots_lock);
+    return found;
+}
+
+unsigned kvm_memslots_used(void)
+{
+    unsigned n = 0;
+
+    g_mutex_lock(&kvm_state.slots_lock);
+    for (unsigned i = 0; i < kvm_state.nr_slots; i++) {
+        n += kvm_state.slots[i].used;
+    }
+    g_mutex_unlock(&kvm_state.slots_lock);
+    return n;
+}
+
+static void kvm_record_memslot_error(Error *err)
+{
+    if (kvm_state.memslots_checked) {
+        /* Nobody will ask any more: say it now. */
+        error_report_err(err);
+    } else if (!kvm_state.memslot_err) {
+        kvm_state.memslot_err = err;
+    } else {
+        error_free(err);
+    }
+}
+
+static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s)
+{
+    Error *err = NULL;
+
+    if (!kvm_memslot_add_section(s, &err)) {
+        kvm_record_memslot_error(err);
+    }
+}
+
+static void kvm_listener_del(MemoryListener *l, MemoryRegionSection *s)
+{
+    Error *err = NULL;
+
+    if (!kvm_memslot_del_section(s, &err)) {
+        kvm_record_memslot_error(err);
+    }
+}
+
+bool kvm_memslots_check(Error **errp)
+{
+    Error *err = kvm_state.memslot_err;
+
+    kvm_state.memslots_checked = true;
+    if (err) {
+        kvm_state.memslot_err = NULL;
+        error_propagate(errp, err);
+        return false;
+    }
+    return true;
+}
+
+/* ---- shared/private conversion ---- */
+
+typedef struct ConvertCtx {
+    bool to_private;
+    int ret;
+} ConvertCtx;
+
+static const char *state_name(bool to_private)
+{
+    return to_private ? "private" : "shared";
+}
+
+static int convert_gmem_section(MemoryRegionSection *sec, ConvertCtx *ctx)
+{
+    const KVMCaps *c = &kvm_state.caps;
+    RAMBlock *rb = sec->mr->ram_block;
+    hwaddr gpa = sec->offset_within_address_space;
+    int ret;
+
+    if (c->gmem_memory_attributes & KVM_MEMORY_ATTRIBUTE_PRIVATE) {
+        /* in-place: per-guest_memfd attributes, same pages both ways */
+        struct kvm_memory_attributes2 attr = {
+            .offset = rb->guest_memfd_offset + sec->offset_within_region,
+            .size = sec->size,
+            .attributes = ctx->to_private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+        };
+
+        ret = do_ioctl(rb->guest_memfd, KVM_SET_MEMORY_ATTRIBUTES2, &attr);
+        if (ret < 0) {
+            error_report("Unable to convert guest_memfd range (offset 0x%"
+                         PRIx64 ", + 0x%" PRIx64 ") to %s: %s",
+                         (uint64_t)attr.offset, (uint64_t)attr.size,
+                         state_name(ctx->to_private), strerror(-ret));
+        }
+        return ret;
+    }
+    if (c->memory_attributes & KVM_MEMORY_ATTRIBUTE_PRIVATE) {
+        /* legacy: VM-scoped attribute, then drop the stale copy */
+        struct kvm_memory_attributes attr = {
+            .address = gpa,
+            .size = sec->size,
+            .attributes = ctx->to_private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+        };
+
+        ret = kvm_vm_ioctl(KVM_SET_MEMORY_ATTRIBUTES, &attr);
+        if (ret < 0) {
+            error_report("Unable to set memory attributes of (0x%"
+                         HWADDR_PRIx ", + 0x%" PRIx64 ") to %s: %s", gpa,
+                         sec->size, state_name(ctx->to_private),
+                         strerror(-ret));
+            return ret;
+        }
+        if (ctx->to_private) {
+            if (rb->page_size == qemu_real_host_page_size()) {
+                ram_block_discard_range(rb, sec->offset_within_region,
+                                        sec->size);
+            }
+        } else {
+            ram_block_discard_guest_memfd_range(rb, sec->offset_within_region,
+                                                sec->size);
+        }
+        return 0;
+    }
+    error_report("Cannot convert memory to %s: KVM_CAP_MEMORY_ATTRIBUTES "
+                 "(private) not supported by this VM (nor "
+                 "KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES)",
+                 state_name(ctx->to_private));
+    return -ENOTSUP;
+}
+
+static int convert_section(MemoryRegionSection *sec, void *opaque)
+{
+    ConvertCtx *ctx = opaque;
+    MemoryRegion *mr = sec->mr;
+
+    if (!mr) {
+        /* Firmware converts holes to shared (PCI windows); nothing to do. */
+        if (!ctx->to_private) {
+            return 0;
+        }
+    } else if (memory_region_has_guest_memfd(mr)) {
+        ctx->ret = convert_gmem_section(sec, ctx);
+        return ctx->ret;
+    } else if (!ctx->to_private && !memory_region_is_ram(mr)) {
+        return 0;   /* MMIO made shared: already is */
+    }
+    error_report("Convert non guest_memfd backed memory region (0x%"
+                 HWADDR_PRIx ", + 0x%" PRIx64 ") to %s",
+                 sec->offset_within_address_space, sec->size,
+                 state_name(ctx->to_private));
+    ctx->ret = -EINVAL;
+    return ctx->ret;
+}
+
+int kvm_convert_memory(hwaddr start, hwaddr size, bool to_private)
+{
+    ConvertCtx ctx = { .to_private = to_private, .ret = 0 };
+    uint64_t psz = qemu_real_host_page_size();
+
+    if (!kvm_initialized) {
+        return -ENODEV;
+    }
+    if (!size || !QEMU_IS_ALIGNED(start, psz) || !QEMU_IS_ALIGNED(size, psz) ||
+        start + size < start) {
+        error_report("Invalid conversion range (0x%" HWADDR_PRIx ", + 0x%"
+                     HWADDR_PRIx ") to %s", start, size,
+                     state_name(to_private));
+        return -EINVAL;
+    }
+    address_space_foreach_section(&address_space_memory, start, size,
+                                  convert_section, &ctx);
+    return ctx.ret;
+}
