@@ -24,12 +24,6 @@
 #endif
 #define HOSTMEM_MPOL_PREFERRED_MANY 5
 
-/*
- * accel/kvm is not linked into every binary that links the backends (unit
- * tests, tools): refer to it weakly and behave as "no KVM" without it.
- */
-extern int kvm_create_guest_memfd(uint64_t size, uint64_t flags,
-                                  Error **errp) __attribute__((weak));
 
 static const char *backend_type(Object *obj)
 {
@@ -90,10 +84,6 @@ bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
     uint32_t ram_flags;
     int fd;
 
-    if (!kvm_create_guest_memfd) {
-        error_setg(errp, "guest-memfd requires KVM accelerator");
-        return false;
-    }
     fd = kvm_create_guest_memfd(backend->size,
                                 GUEST_MEMFD_FLAG_MMAP |
                                 GUEST_MEMFD_FLAG_INIT_SHARED, errp);

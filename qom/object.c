@@ -8,32 +8,7 @@
 #include "qom/object.h"
 #include "qom/object_interfaces.h"
 #include "qapi/error.h"
-
-/*
- * The QAPI runtime (qapi/) provides these.  Weak fallbacks let the QOM
- * core link (and its unit tests run) without the generated schema; the
- * library is linked whole, so the real definitions win when present.
- */
-const char *qapi_qom_property_help(const char *qom_type, const char *prop);
-bool qapi_validate(const char *type, json_t *value, Error **errp);
-bool qapi_qom_type_known(const char *qom_type);
-
-__attribute__((weak)) const char *
-qapi_qom_property_help(const char *qom_type, const char *prop)
-{
-    return NULL;
-}
-
-__attribute__((weak)) bool
-qapi_validate(const char *type, json_t *value, Error **errp)
-{
-    return true;
-}
-
-__attribute__((weak)) bool qapi_qom_type_known(const char *qom_type)
-{
-    return true;
-}
+#include "qapi/qapi-schema.h"
 
 /* ------------------------------------------------------------------ */
 /* Types */

@@ -7,10 +7,7 @@
 #include "qemu/osdep.h"
 #include "qom/object_interfaces.h"
 #include "qapi/error.h"
-
-/* From the QAPI runtime (weak fallbacks in qom/object.c). */
-bool qapi_validate(const char *type, json_t *value, Error **errp);
-bool qapi_qom_type_known(const char *qom_type);
+#include "qapi/qapi-schema.h"
 
 /* Ids in creation order, so teardown can go in reverse. */
 static GPtrArray *created_ids;

@@ -10,12 +10,6 @@
 #include "system/memory.h"
 #include "system/kvm.h"
 
-/*
- * kvm_create_guest_memfd() lives in accel/kvm, which a unit test binary
- * may not link: resolve it weakly and report "no KVM" when absent.
- */
-extern int kvm_create_guest_memfd(uint64_t size, uint64_t flags,
-                                  Error **errp) __attribute__((weak));
 
 static GList *ram_blocks;      /* RAMBlock *, in allocation order */
 
@@ -87,10 +81,6 @@ static bool ram_block_add_guest_memfd(RAMBlock *rb, Error **errp)
     }
     if (!(rb->flags & RAM_GUEST_MEMFD)) {
         return true;
-    }
-    if (!kvm_create_guest_memfd) {
-        error_setg(errp, "guest-memfd requires KVM accelerator");
-        return false;
     }
     fd = kvm_create_guest_memfd(rb->max_length, 0, errp);
     if (fd < 0) {

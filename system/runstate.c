@@ -133,6 +133,11 @@ void runstate_set_no_reboot(bool v)
     no_reboot = v;
 }
 
+bool runstate_get_no_reboot(void)
+{
+    return no_reboot;
+}
+
 void runstate_set_no_shutdown(bool v)
 {
     no_shutdown = v;

@@ -10,11 +10,6 @@ static QemuMainLoopExitCheck *exit_check;
 static GMainContext *loop_ctx;
 static GPollFunc glib_poll;
 
-/*
- * system/runstate.c provides this in the emulator; util-only programs
- * (unit tests) don't link it, hence weak.  An explicit hook wins.
- */
-bool main_loop_should_exit(int *status) __attribute__((weak));
 
 void bql_lock(void)
 {
@@ -79,9 +74,6 @@ int qemu_main_loop(void)
     if (!bql_held) {
         bql_lock();
         took_lock = true;
-    }
-    if (!exit_check && main_loop_should_exit) {
-        exit_check = main_loop_should_exit;
     }
     if (!glib_poll) {
         glib_poll = g_main_context_get_poll_func(loop_ctx);

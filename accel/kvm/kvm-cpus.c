@@ -17,12 +17,6 @@
 
 #define X86_EFLAGS_IF (1ULL << 9)
 
-/*
- * LOCAL WORKAROUND until system/runstate.c exports it (requested from its
- * owner): whether -no-reboot is in effect.  Weak, so a build without it
- * keeps QEMU's behaviour (the triple fault becomes a reset request).
- */
-bool runstate_get_no_reboot(void) __attribute__((weak));
 
 bool kvm_init_vcpu(CPUState *cpu, Error **errp)
 {
@@ -228,7 +222,7 @@ static bool handle_exit(CPUState *cpu)
         return false;
     case KVM_EXIT_SHUTDOWN:
         cpu_guest_error_dump(cpu);
-        if (runstate_get_no_reboot && runstate_get_no_reboot()) {
+        if (runstate_get_no_reboot()) {
             /* issue 4: with -no-reboot a triple fault ends the VM as an
              * error, unlike a reset the guest asked for */
             qemu_system_guest_error("vCPU %u: triple fault "

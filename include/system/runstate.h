@@ -46,6 +46,7 @@ bool runstate_request_pending(void);
 
 /* -no-reboot: a reset request becomes a shutdown. */
 void runstate_set_no_reboot(bool no_reboot);
+bool runstate_get_no_reboot(void);
 /* -no-shutdown: a guest shutdown pauses the VM instead of exiting. */
 void runstate_set_no_shutdown(bool no_shutdown);
 /* qtest drives the process: don't print "terminating on signal". */

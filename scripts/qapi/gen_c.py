@@ -139,15 +139,7 @@ def gen_commands_c(schema):
     cmds = schema.of(Command)
     out = [HEADER % 'QMP command table',
            '#include "qemu/osdep.h"\n#include "qapi/qapi-commands.h"\n\n',
-           '/*\n * Weak fallbacks keep the tree linkable while handlers are '
-           'still being\n * written; the real handler (a normal, strong '
-           'definition) replaces its\n * fallback at link time.\n */\n']
-    for c in cmds:
-        out.append('__attribute__((weak))\n'
-                   'void qmp_%s(json_t *args, json_t **ret, Error **errp)\n'
-                   '{\n    error_set(errp, ERROR_CLASS_COMMAND_NOT_FOUND,\n'
-                   '              "The command %%s has not been found", %s);'
-                   '\n}\n\n' % (c_name(c.name), c_str(c.name)))
+           '/* Handlers are written by hand; a missing one fails the link. */\n\n']
     out.append('static const QmpCommand qmp_command_table[] = {\n')
     for c in cmds:
         out.append('    { %s, qmp_%s, %s, %s, %s },\n'

@@ -22,8 +22,6 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-extern bool kvm_accel_init(int vm_type, Error **errp) __attribute__((weak));
-extern const KVMCaps *kvm_get_caps(void) __attribute__((weak));
 
 typedef enum Method { M_BACKEND, M_POPULATE, M_FALLOCATE, M__MAX } Method;
 static const char *method_name[] = {
@@ -204,7 +202,7 @@ int main(int argc, char **argv)
         }
     }
     module_call_init_qom();
-    if (kvm_accel_init && kvm_accel_init(0, &err)) {
+    if (kvm_accel_init(0, &err)) {
         gmem = kvm_get_caps()->guest_memfd_flags & GUEST_MEMFD_FLAG_INIT_SHARED;
     }
     if (err) {
