@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The built-in guest: a freestanding memory tester.  Every vCPU writes a
+ * position-dependent pattern over its share of the RAM above the guest,
+ * reads it back, and the first vCPU reports a checksum on the serial port
+ * and ends the VM through isa-debug-exit.  Only port I/O: no interrupts,
+ * no exceptions, no hypercalls (see docs/system/builtin-guest.rst).
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include "guest-abi.h"
+
+#define COM1 0x3f8
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static void serial_putc(char c)
+{
+    /* Poll THRE; bounded so a missing UART can't hang the guest. */
+    for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++) {
+        __asm__ volatile("pause");
+    }
+    outb(COM1, (uint8_t)c);
+}
+
+static void puts_raw(const char *s)
+{
+    while (*s) {
+        if (*s == '\n') {
+            serial_putc('\r');
+        }
+        serial_putc(*s++);
+    }
+}
+
+static void put_hex(uint64_t v)
+{
+    char buf[19];
+
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < 16; i++) {
+        buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
+    }
+    buf[18] = 0;
+    puts_raw(buf);
+}
+
+static void put_dec(uint64_t v)
+{
+    char buf[21];
+    int i = 20;
+
+    buf[i] = 0;
+    do {
+        buf[--i] = '0' + v % 10;
+        v /= 10;
+    } while (v);
+    puts_raw(&buf[i]);
+}
+
+static void say(const char *s)
+{
+    puts_raw("qemu-gmem guest: ");
+    puts_raw(s);
+}
+
+static inline void cpu_relax(void)
+{
+    __asm__ volatile("pause" ::: "memory");
+}
+
+/*
+ * The tester runs in ring 3 (start.S explains why), where hlt would fault:
+ * spin politely instead; the VMM exits or stops us.
+ */
+static void halt_forever(void)
+{
+    for (;;) {
+        __asm__ volatile("pause");
+    }
+}
+
+static uint64_t tested_bytes(const GuestInfo *bi)
+{
+    uint64_t total = 0;
+
+    for (uint64_t r = 0; r < bi->nr_ranges; r++) {
+        uint64_t s = bi->ranges[r].start, e = s + bi->ranges[r].size;
+
+        if (s < bi->test_start) {
+            s = bi->test_start;
+        }
+        if (e > s) {
+            total += e - s;
+        }
+    }
+    return total;
+}
+
+/*
+ * Apply @fn to the guest-physical piece [lin, lin + len) of the tested
+ * area, where linear offsets run through the RAM ranges in order.
+ */
+typedef void PieceFn(GuestInfo *bi, unsigned cpu, uint64_t gpa, uint64_t len,
+                     int pass);
+
+static void for_each_piece(GuestInfo *bi, unsigned cpu, uint64_t lin,
+                           uint64_t len, int pass, PieceFn *fn)
+{
+    for (uint64_t r = 0; r < bi->nr_ranges && len; r++) {
+        uint64_t s = bi->ranges[r].start, e = s + bi->ranges[r].size;
+        uint64_t n;
+
+        if (s < bi->test_start) {
+            s = bi->test_start;
+        }
+        if (e <= s) {
+            continue;
+        }
+        if (lin >= e - s) {
+            lin -= e - s;
+            continue;
+        }
+        n = e - s - lin;
+        if (n > len) {
+            n = len;
+        }
+        fn(bi, cpu, s + lin, n, pass);
+        len -= n;
+        lin = 0;
+    }
+}
+
+#define PROGRESS_CHUNK (256ULL << 20)
+
+static void piece_work(GuestInfo *bi, unsigned cpu, uint64_t gpa,
+                       uint64_t len, int pass)
+{
+    const uint64_t seed = bi->seed;
+    volatile uint64_t *p;
+    uint64_t end = gpa + len;
+
+    /* Chunks keep progress lines flowing from vCPU 0 on big RAM. */
+    while (gpa < end) {
+        uint64_t cend = end - gpa > PROGRESS_CHUNK ? gpa + PROGRESS_CHUNK
+                                                   : end;
+
+        p = (volatile uint64_t *)gpa;
+        if (pass == 0) {
+            for (uint64_t a = gpa; a < cend; a += 8) {
+                *p++ = guest_pattern(a, seed);
+            }
+        } else {
+            uint64_t sum = 0, errors = 0;
+
+            for (uint64_t a = gpa; a < cend; a += 8) {
+                uint64_t v = *p++;
+
+                sum += v;
+                if (__builtin_expect(v != guest_pattern(a, seed), 0)) {
+                    if (!errors && !bi->errors[cpu]) {
+                        bi->first_bad[cpu] = a;
+                    }
+                    errors++;
+                }
+            }
+            bi->sum[cpu] += sum;
+            bi->errors[cpu] += errors;
+        }
+        bi->bytes[cpu] += cend - gpa;
+        if (cpu == 0 && cend != end) {
+            say(pass == 0 ? "written " : "verified ");
+            put_dec(bi->bytes[0] >> 20);
+            puts_raw(" MiB\n");
+        }
+        gpa = cend;
+    }
+}
+
+void guest_main(uint64_t cpu, GuestInfo *bi);
+
+void guest_main(uint64_t cpu, GuestInfo *bi)
+{
+    uint64_t total, lo, hi, n;
+
+    if (bi->magic != GUEST_INFO_MAGIC || cpu >= GUEST_MAX_CPUS) {
+        if (cpu == 0) {
+            say("bad boot info block\n");
+            outb(GUEST_DEBUG_EXIT_PORT, GUEST_EXIT_FAIL);
+        }
+        halt_forever();
+    }
+    n = bi->cpu_count;
+    total = tested_bytes(bi);
+    lo = (total / n * cpu) & ~0xfffULL;
+    hi = cpu + 1 == n ? total : (total / n * (cpu + 1)) & ~0xfffULL;
+
+    if (cpu == 0) {
+        say("started on ");
+        put_dec(n);
+        puts_raw(n == 1 ? " vCPU, seed " : " vCPUs, seed ");
+        put_hex(bi->seed);
+        puts_raw("\n");
+        for (uint64_t r = 0; r < bi->nr_ranges; r++) {
+            say("RAM ");
+            put_hex(bi->ranges[r].start);
+            puts_raw("-");
+            put_hex(bi->ranges[r].start + bi->ranges[r].size - 1);
+            puts_raw("\n");
+        }
+        say("testing ");
+        put_dec(total >> 20);
+        puts_raw(" MiB from ");
+        put_hex(bi->test_start);
+        puts_raw("\n");
+    }
+
+    bi->bytes[cpu] = 0;
+    for_each_piece(bi, cpu, lo, hi - lo, 0, piece_work);
+    if (cpu == 0) {
+        /* the first-touch benchmark times the write pass up to here */
+        say("pattern written\n");
+    }
+    bi->bytes[cpu] = 0;
+    for_each_piece(bi, cpu, lo, hi - lo, 1, piece_work);
+
+    if (cpu != 0) {
+        __atomic_fetch_add(&bi->cpus_done, 1, __ATOMIC_SEQ_CST);
+        halt_forever();
+    }
+
+    while (__atomic_load_n(&bi->cpus_done, __ATOMIC_SEQ_CST) < n - 1) {
+        cpu_relax();
+    }
+
+    uint64_t sum = 0, errors = 0;
+
+    for (uint64_t i = 0; i < n; i++) {
+        sum += bi->sum[i];
+        errors += bi->errors[i];
+    }
+    say("checksum ");
+    put_hex(sum);
+    puts_raw("\n");
+
+    if (errors) {
+        for (uint64_t i = 0; i < n; i++) {
+            if (bi->errors[i]) {
+                say("mismatch at ");
+                put_hex(bi->first_bad[i]);
+                puts_raw("\n");
+                break;
+            }
+        }
+        say("FAIL: ");
+        put_dec(errors);
+        puts_raw(" bad words\n");
+        outb(GUEST_DEBUG_EXIT_PORT, GUEST_EXIT_FAIL);
+        halt_forever();
+    }
+
+    if (bi->known_addr >= bi->test_start && total >= GUEST_KNOWN_SIZE) {
+        volatile uint64_t *k = (volatile uint64_t *)bi->known_addr;
+
+        for (uint64_t a = bi->known_addr;
+             a < bi->known_addr + GUEST_KNOWN_SIZE; a += 8) {
+            *k++ = guest_known_word(a, bi->seed);
+        }
+        say("known pattern at ");
+        put_hex(bi->known_addr);
+        puts_raw("\n");
+    }
+    say("PASS\n");
+    if (bi->flags & GUEST_FLAG_HALT) {
+        say("halting\n");
+        halt_forever();
+    }
+    /* Without an isa-debug-exit device on port 0xf4 this does nothing and
+     * the guest just spins: there is no other way out for it. */
+    outb(GUEST_DEBUG_EXIT_PORT, GUEST_EXIT_PASS);
+    halt_forever();
+}
