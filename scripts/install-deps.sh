@@ -3,7 +3,7 @@
 # Install what building and testing qemu-gmem needs (Debian 12), once.
 set -euo pipefail
 pkgs="gcc make meson ninja-build pkg-config python3 libglib2.0-dev
-      libjansson-dev busybox-static cpio binutils"
+      libjansson-dev busybox-static cpio binutils time"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

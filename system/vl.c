@@ -1211,6 +1211,7 @@ static int qemu_run(VLState *s)
     if (!qemu_chr_realize_all(&err)) {
         goto fail;
     }
+    kvm_set_irqchip_wanted(ms->smp_cpus > 0);
     if (!configure_accelerator(s, &use_kvm, &err)) {
         goto fail;
     }

@@ -37,6 +37,13 @@ typedef struct KVMState {
 
 static KVMState kvm_state = { .fd = -1, .vm_fd = -1 };
 static bool kvm_initialized;
+/* A machine without vCPUs needs no interrupt controller or timer. */
+static bool kvm_irqchip_wanted = true;
+
+void kvm_set_irqchip_wanted(bool wanted)
+{
+    kvm_irqchip_wanted = wanted;
+}
 static int kvm_last_init_errno;
 
 bool kvm_enabled(void)
@@ -160,7 +167,7 @@ static bool kvm_arch_vm_init(KVMState *s, Error **errp)
     if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
         ioctl(s->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
     }
-    if (!kvm_create_irqchip(s, errp)) {
+    if (kvm_irqchip_wanted && !kvm_create_irqchip(s, errp)) {
         return false;
     }
     if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {

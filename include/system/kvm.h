@@ -38,6 +38,12 @@ int kvm_get_vm_fd(void);
  * "KVM VM type %d is not supported by this host (KVM_CAP_VM_TYPES=0x..)").
  */
 bool kvm_accel_init(int vm_type, Error **errp);
+/*
+ * Before kvm_accel_init(): whether to create the in-kernel irqchip and PIT
+ * (default true).  A machine that will never run a vCPU skips them: they
+ * cost milliseconds of start-up in the kernel.
+ */
+void kvm_set_irqchip_wanted(bool wanted);
 void kvm_accel_cleanup(void);
 
 /*
