@@ -99,12 +99,15 @@ static void flatview_insert_gaps(FlatView *fv, MemoryRegion *mr,
 
     while (cur < end) {
         u128 next_start = end;
-        FlatRange *r = NULL;
+        /* Copy what we need: inserting below may move the array. */
+        bool have_next = i < fv->ranges->len;
+        hwaddr next_addr = 0;
+        FlatRange *r;
 
-        if (i < fv->ranges->len) {
-            r = &g_array_index(fv->ranges, FlatRange, i);
-            if (r->addr < next_start) {
-                next_start = r->addr;
+        if (have_next) {
+            next_addr = g_array_index(fv->ranges, FlatRange, i).addr;
+            if (next_addr < next_start) {
+                next_start = next_addr;
             }
         }
         if (cur < next_start) {
@@ -118,7 +121,7 @@ static void flatview_insert_gaps(FlatView *fv, MemoryRegion *mr,
             g_array_insert_val(fv->ranges, i, nr);
             i++;
         }
-        if (!r || r->addr >= end) {
+        if (!have_next || next_addr >= end) {
             break;
         }
         r = &g_array_index(fv->ranges, FlatRange, i);
