@@ -18,6 +18,8 @@ struct HostMemoryBackendFile {
     bool discard_data;
     bool readonly;
     OnOffAuto rom;
+    /* file alloc created; removed if complete() fails after alloc */
+    char *created_path;
 };
 
 /*
@@ -127,6 +129,10 @@ static bool file_backend_memory_alloc(HostMemoryBackend *backend,
         }
         return false;
     }
+    if (created) {
+        g_free(fb->created_path);
+        fb->created_path = g_strdup(fb->mem_path);
+    }
     return true;
 }
 
@@ -234,6 +240,15 @@ static void file_backend_instance_finalize(Object *obj)
         madvise(memory_region_get_ram_ptr(&backend->mr),
                 memory_region_size(&backend->mr), MADV_REMOVE);
     }
+    /*
+     * The base complete() releases the memory when binding or preallocation
+     * fails after alloc: a file alloc created for it must go too.
+     */
+    if (fb->created_path && !host_memory_backend_mr_inited(backend)) {
+        unlink(fb->created_path);
+    }
+    g_free(fb->created_path);
+    fb->created_path = NULL;
     g_free(fb->mem_path);
     fb->mem_path = NULL;
 }

@@ -126,9 +126,11 @@ static bool host_memory_backend_do_prealloc(HostMemoryBackend *backend,
         thread_context_get_affinity(backend->prealloc_context, &cpus)) {
         pcpus = &cpus;
     }
+    /* prealloc-threads may exceed INT_MAX; more than pages is clamped */
     return qemu_prealloc_mem_affinity(fd, rb->fd_offset, (char *)rb->host,
                                       rb->used_length,
-                                      backend->prealloc_threads,
+                                      MIN(backend->prealloc_threads,
+                                          (uint32_t)INT_MAX),
                                       !!(rb->flags & RAM_GUEST_MEMFD_SHARED),
                                       pcpus, fresh, errp);
 }
@@ -165,8 +167,8 @@ static bool host_memory_backend_bind(HostMemoryBackend *backend,
         return true;
     }
     /*
-     * The kernel drops the last bit of the mask it is given, hence
-     * maxnode + 1 (the array has room for MAX_NODES + 1 bits).
+     * mbind() reads maxnode - 1 bits of the mask; passing one more than
+     * the highest node keeps that node (nodes[] has a spare bit for it).
      */
     ret = -1;
     if (backend->policy == HOST_MEM_POLICY_PREFERRED) {
@@ -214,9 +216,17 @@ static void host_memory_backend_complete(Object *obj, Error **errp)
     if (!host_memory_backend_bind(backend, ptr, sz, errp)) {
         goto fail;
     }
-    /* After binding, so the pages come from the requested nodes. */
+    /*
+     * After binding, so the pages come from the requested nodes.  Only
+     * memory this complete() just created is known to hold nothing: a
+     * named file may carry the user's data, which a failed preallocation
+     * must not punch away (qemu_prealloc_mem_affinity probes it instead).
+     */
     if (backend->prealloc &&
-        !host_memory_backend_do_prealloc(backend, true, errp)) {
+        !host_memory_backend_do_prealloc(backend,
+                                         !(backend->mr.ram_block->flags &
+                                           RAM_NAMED_FILE),
+                                         errp)) {
         goto fail;
     }
     return;

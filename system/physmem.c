@@ -101,12 +101,18 @@ RAMBlock *qemu_ram_alloc(uint64_t size, uint32_t ram_flags, MemoryRegion *mr,
     int mflags;
     void *p;
 
-    size = QEMU_ALIGN_UP(size, qemu_real_host_page_size());
     if (!size) {
         error_setg(errp, "cannot set up guest memory '%s': size 0",
                    mr && mr->name ? mr->name : "");
         return NULL;
     }
+    /* Rounding a size near 2^64 up to a page would wrap to 0. */
+    if (size > UINT64_MAX - (qemu_real_host_page_size() - 1)) {
+        error_setg(errp, "cannot set up guest memory '%s': size 0x%" PRIx64
+                   " is too large", mr && mr->name ? mr->name : "", size);
+        return NULL;
+    }
+    size = QEMU_ALIGN_UP(size, qemu_real_host_page_size());
     if (ram_flags & RAM_SHARED) {
         /* Shared RAM gets an fd so it can be passed to other processes. */
         int fd = qemu_memfd_create(mr && mr->name ? mr->name : "ram-block",
@@ -158,6 +164,11 @@ static void *ram_mmap_aligned(int fd, uint64_t offset, size_t size,
         *base = p;
         *base_len = size;
         return p;
+    }
+    if (size > SIZE_MAX - align) {
+        /* the reservation would wrap and MAP_FIXED could hit other maps */
+        errno = ENOMEM;
+        return NULL;
     }
     resv_len = size + align;
     resv = mmap(NULL, resv_len, PROT_NONE,
@@ -219,6 +230,17 @@ RAMBlock *qemu_ram_alloc_from_fd_align(uint64_t size, MemoryRegion *mr,
                    "size 0x%zx", offset, page_size);
         goto fail;
     }
+    /*
+     * Page rounding and offset + size must not wrap, and the end must be
+     * a valid file offset (off_t) for ftruncate and mmap.
+     */
+    if (size > (uint64_t)INT64_MAX - (page_size - 1) ||
+        offset > (uint64_t)INT64_MAX - QEMU_ALIGN_UP(size, page_size)) {
+        error_setg(errp, "'size' option 0x%" PRIx64 " plus 'offset' option "
+                   "0x%" PRIx64 " is beyond the largest file size", size,
+                   offset);
+        goto fail;
+    }
     size = QEMU_ALIGN_UP(size, page_size);
 
     if (fstat(fd, &st) < 0) {
@@ -241,7 +263,12 @@ RAMBlock *qemu_ram_alloc_from_fd_align(uint64_t size, MemoryRegion *mr,
         goto fail;
     }
 
-    prot = PROT_READ | ((ram_flags & RAM_READONLY_FD) ? 0 : PROT_WRITE);
+    /*
+     * Write protection follows what the guest may do (RAM_READONLY), not
+     * how the fd was opened: readonly=on,rom=off,share=off maps a
+     * read-only file privately and lets the guest write its own copy.
+     */
+    prot = PROT_READ | ((ram_flags & RAM_READONLY) ? 0 : PROT_WRITE);
     mflags = (ram_flags & RAM_SHARED) ? MAP_SHARED : MAP_PRIVATE;
     if (ram_flags & RAM_NORESERVE) {
         mflags |= MAP_NORESERVE;

@@ -247,8 +247,12 @@ bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
     if (cpus) {
         pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
     }
-    /* The calling thread does the first chunk itself. */
-    for (i = 1; i < nthreads; i++) {
+    /*
+     * The calling thread does the first chunk itself, unless an affinity
+     * was asked for: then every chunk, the first one too, is populated
+     * from the requested CPUs (first touch decides the NUMA node).
+     */
+    for (i = cpus ? 0 : 1; i < nthreads; i++) {
         if (pthread_create(&threads[i].thread, &attr, prealloc_thread_fn,
                            &threads[i]) == 0) {
             threads[i].started = true;
@@ -257,7 +261,9 @@ bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
         }
     }
     pthread_attr_destroy(&attr);
-    prealloc_thread_fn(&threads[0]);
+    if (!threads[0].started) {
+        prealloc_thread_fn(&threads[0]);
+    }
     for (i = 0; i < nthreads; i++) {
         if (threads[i].started) {
             pthread_join(threads[i].thread, NULL);

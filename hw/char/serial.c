@@ -138,9 +138,8 @@ static void serial_transmit(SerialState *s, uint8_t c)
     s->thri_pending = true;
 }
 
-static uint64_t serial_read(void *opaque, hwaddr addr, unsigned size)
+static uint8_t serial_read_reg(SerialState *s, hwaddr addr)
 {
-    SerialState *s = opaque;
     uint8_t ret = 0;
 
     switch (addr) {
@@ -188,11 +187,22 @@ static uint64_t serial_read(void *opaque, hwaddr addr, unsigned size)
     return ret;
 }
 
-static void serial_write(void *opaque, hwaddr addr, uint64_t val,
-                         unsigned size)
+/*
+ * The UART is byte-wide: a wider access reaches consecutive registers,
+ * lowest address in the lowest byte, like a bus splitting it would.
+ */
+static uint64_t serial_read(void *opaque, hwaddr addr, unsigned size)
 {
-    SerialState *s = opaque;
-    uint8_t v = val;
+    uint64_t val = 0;
+
+    for (unsigned i = 0; i < size && addr + i < 8; i++) {
+        val |= (uint64_t)serial_read_reg(opaque, addr + i) << (8 * i);
+    }
+    return val;
+}
+
+static void serial_write_reg(SerialState *s, hwaddr addr, uint8_t v)
+{
 
     switch (addr) {
     case UART_THR:
@@ -234,6 +244,14 @@ static void serial_write(void *opaque, hwaddr addr, uint64_t val,
         break;
     }
     serial_update_irq(s);
+}
+
+static void serial_write(void *opaque, hwaddr addr, uint64_t val,
+                         unsigned size)
+{
+    for (unsigned i = 0; i < size && addr + i < 8; i++) {
+        serial_write_reg(opaque, addr + i, val >> (8 * i));
+    }
 }
 
 static const MemoryRegionOps serial_ops = {

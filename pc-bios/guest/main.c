@@ -195,7 +195,13 @@ void guest_main(uint64_t cpu, GuestInfo *bi)
 {
     uint64_t total, lo, hi, n;
 
-    if (bi->magic != GUEST_INFO_MAGIC || cpu >= GUEST_MAX_CPUS) {
+    /*
+     * Everything below divides by cpu_count and indexes the per-CPU and
+     * range arrays: a block we cannot trust must not fault the guest.
+     */
+    if (bi->magic != GUEST_INFO_MAGIC || cpu >= GUEST_MAX_CPUS ||
+        bi->cpu_count == 0 || bi->cpu_count > GUEST_MAX_CPUS ||
+        cpu >= bi->cpu_count || bi->nr_ranges > GUEST_MAX_RANGES) {
         if (cpu == 0) {
             say("bad boot info block\n");
             outb(GUEST_DEBUG_EXIT_PORT, GUEST_EXIT_FAIL);

@@ -6,6 +6,9 @@
  */
 #include "qemu/osdep.h"
 #include <linux/kvm.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include "qemu/memfd.h"
 #include "qemu/units.h"
 #include "qemu/thread-context.h"
@@ -248,6 +251,42 @@ static void test_file_existing(void)
     g_free(data);
 }
 
+/*
+ * readonly=on,rom=off,share=off: the file is opened read-only but the
+ * guest gets a writable private copy; the file itself never changes.
+ */
+static void test_file_readonly_private(void)
+{
+    g_autofree char *path = g_build_filename(tmpdir, "ro-priv.img", NULL);
+    g_autofree char *props = NULL;
+    g_autofree char *back = NULL;
+    char *data = g_malloc0(4 * MiB);
+    gsize len;
+    Object *obj;
+    RAMBlock *rb;
+
+    memcpy(data, "original", 9);
+    g_assert_true(g_file_set_contents(path, data, 4 * MiB, NULL));
+    props = g_strdup_printf("{\"size\": 4194304, \"mem-path\": \"%s\","
+                            " \"readonly\": true, \"rom\": \"off\"}",
+                            path);
+    obj = create("memory-backend-file", "frp", props, &error_abort);
+    rb = block_of(obj);
+    g_assert_true(rb->flags & RAM_READONLY_FD);
+    g_assert_false(rb->flags & RAM_READONLY);
+    g_assert_false(rb->mr->readonly);
+    g_assert_cmpstr((char *)rb->host, ==, "original");
+    /* would SIGSEGV on a PROT_READ mapping */
+    memcpy(rb->host, "modified", 9);
+    g_assert_cmpstr((char *)rb->host, ==, "modified");
+    destroy("frp");
+    g_assert_true(g_file_get_contents(path, &back, &len, NULL));
+    g_assert_cmpuint(len, ==, 4 * MiB);
+    g_assert_cmpstr(back, ==, "original");
+    unlink(path);
+    g_free(data);
+}
+
 static void test_file_align(void)
 {
     g_autofree char *props = g_strdup_printf(
@@ -292,6 +331,70 @@ static void test_prealloc(void)
                      rb->used_length / ps);
     g_assert_true(object_property_get_bool(obj, "prealloc", &error_abort));
     destroy("p2");
+}
+
+/*
+ * Child of test_prealloc_keeps_file_data: in a private mount namespace,
+ * fill a 4 MiB tmpfs so preallocating a 16 MiB file on it fails with
+ * ENOSPC.  Returns 0 (pass), 77 (cannot set up: skip).
+ */
+static int prealloc_small_fs_child(void)
+{
+    g_autofree char *mnt = g_build_filename(tmpdir, "small-fs", NULL);
+    g_autofree char *path = g_build_filename(mnt, "data.img", NULL);
+    g_autofree char *props = NULL;
+    g_autofree char *back = NULL;
+    Error *err = NULL;
+    gsize len;
+
+    if (unshare(CLONE_NEWNS) < 0 &&
+        unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+        return 77;
+    }
+    /* keep the tmpfs out of the parent's namespace */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mkdir(mnt, 0700) < 0 ||
+        mount("tmpfs", mnt, "tmpfs", 0, "size=4m") < 0) {
+        return 77;
+    }
+    g_assert_true(g_file_set_contents(path, "precious", 9, NULL));
+    g_assert_cmpint(truncate(path, 16 * MiB), ==, 0);
+    props = g_strdup_printf("{\"size\": 16777216, \"mem-path\": \"%s\","
+                            " \"share\": true, \"prealloc\": true,"
+                            " \"prealloc-threads\": 2}", path);
+    g_assert_null(create("memory-backend-file", "pk", props, &err));
+    g_assert_nonnull(err);
+    g_assert_true(g_str_has_prefix(error_get_pretty(err),
+                  "qemu_prealloc_mem: preallocating memory failed: "));
+    error_free(err);
+    /* the file the user handed us keeps its contents and its size */
+    g_assert_true(g_file_get_contents(path, &back, &len, NULL));
+    g_assert_cmpuint(len, ==, 16 * MiB);
+    g_assert_cmpstr(back, ==, "precious");
+    unlink(path);
+    umount2(mnt, MNT_DETACH);
+    rmdir(mnt);
+    return 0;
+}
+
+/* A failed preallocation never punches holes into an existing file. */
+static void test_prealloc_keeps_file_data(void)
+{
+    pid_t pid = fork();
+    int status;
+
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        _exit(prealloc_small_fs_child());
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        g_test_skip("MOUNT NAMESPACE not available: cannot make a small "
+                    "tmpfs to provoke ENOSPC");
+        return;
+    }
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
 /* The VmFlags line of the mapping containing @addr, or NULL. */
@@ -568,6 +671,29 @@ static const BadCase bad_cases[] = {
       "Setting CPU affinity failed: Invalid argument" },
     { "thread-context", "{\"node-affinity\": [127]}",
       "Cannot determine CPUs of host NUMA node 127" },
+    /* a file alloc created must go when binding fails after it */
+    { "memory-backend-file",
+      "{\"size\": 4096, \"mem-path\": \"%s/bindfail\","
+      " \"host-nodes\": [127], \"policy\": \"bind\"}",
+      "cannot bind memory to host NUMA nodes: *" },
+    /* offset + size wrapping past 2^64 must not pass the size check */
+    { "memory-backend-file",
+      "{\"size\": 8192, \"mem-path\": \"%s/small\","
+      " \"offset\": -4096}",
+      "'size' option 0x2000 plus 'offset' option 0xfffffffffffff000 is "
+      "beyond the largest file size" },
+    { "memory-backend-file",
+      "{\"size\": 8192, \"mem-path\": \"%s/wrap\","
+      " \"offset\": -4096}",
+      "'size' option 0x2000 plus 'offset' option 0xfffffffffffff000 is "
+      "beyond the largest file size" },
+    { "memory-backend-file",
+      "{\"size\": -4095, \"mem-path\": \"%s\"}",
+      "'size' option 0xfffffffffffff001 plus 'offset' option 0x0 is "
+      "beyond the largest file size" },
+    { "memory-backend-ram", "{\"size\": -4095}",
+      "cannot set up guest memory 'bad': size 0xfffffffffffff001 is too "
+      "large" },
 };
 
 /* hugetlb cases only where MFD_HUGETLB registers the properties */
@@ -798,7 +924,11 @@ int main(int argc, char **argv)
     g_test_add_func("/hostmem/file/dir", test_file_dir);
     g_test_add_func("/hostmem/file/existing", test_file_existing);
     g_test_add_func("/hostmem/file/align", test_file_align);
+    g_test_add_func("/hostmem/file/readonly-private",
+                    test_file_readonly_private);
     g_test_add_func("/hostmem/prealloc", test_prealloc);
+    g_test_add_func("/hostmem/prealloc-keeps-file-data",
+                    test_prealloc_keeps_file_data);
     g_test_add_func("/hostmem/after-init", test_after_init);
     g_test_add_func("/hostmem/in-use", test_in_use);
     g_test_add_func("/hostmem/thread-context", test_thread_context);

@@ -92,6 +92,24 @@ static void test_registers_and_irq(void)
     g_assert_cmphex(in(7), ==, 0xff);
 }
 
+/* Wider port accesses reach consecutive byte registers. */
+static void test_wide_access(void)
+{
+    SerialState *s = serial_isa_init(get_system_io(), BASE, 4, NULL, NULL,
+                                     NULL);
+
+    /* 16-bit write at MSR: low byte to MSR (read-only), high to SCR */
+    cpu_io_write(BASE + 6, 0xa500, 2);
+    g_assert_cmphex(in(7), ==, 0xa5);
+    out(7, 0x5a);
+    g_assert_cmphex(cpu_io_read(BASE + 6, 2) >> 8, ==, 0x5a);
+    /* 32-bit write at 4: MCR, LSR (ignored), MSR (ignored), SCR */
+    cpu_io_write(BASE + 4, 0x3c000008, 4);
+    g_assert_cmphex(in(4), ==, 0x08);
+    g_assert_cmphex(in(7), ==, 0x3c);
+    serial_free(s);
+}
+
 static void test_output_to_chardev(void)
 {
     g_autofree char *dir = g_dir_make_tmp("test-serial-XXXXXX", NULL);
@@ -144,6 +162,7 @@ int main(int argc, char **argv)
     memory_init();
     g_test_add_func("/serial/registers-irq", test_registers_and_irq);
     g_test_add_func("/serial/output", test_output_to_chardev);
+    g_test_add_func("/serial/wide-access", test_wide_access);
     g_test_add_func("/serial/hds", test_serial_hds);
     return g_test_run();
 }
