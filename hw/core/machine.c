@@ -114,9 +114,8 @@ static void machine_class_init(ObjectClass *oc, const void *data)
     object_class_property_add_str(oc, "memory-backend", machine_get_memdev,
                                   machine_set_memdev);
     object_class_property_set_description(oc, "memory-backend",
-                                          "Set RAM backend"
-                                          "Valid value is ID of hostmem "
-                                          "based backend");
+                                          "Id of the memory backend object "
+                                          "that provides guest RAM");
     object_class_property_add_str(oc, "accel", machine_get_accel,
                                   machine_set_accel);
     object_class_property_set_description(oc, "accel",
@@ -126,8 +125,8 @@ static void machine_class_init(ObjectClass *oc, const void *data)
                                           machine_set_mem_merge);
     object_property_set_default_bool(prop, true);
     object_class_property_set_description(oc, "mem-merge",
-                                          "Enable/disable memory merge "
-                                          "support");
+                                          "Let the host merge identical "
+                                          "guest pages (KSM)");
     prop = object_class_property_add_bool(oc, "dump-guest-core",
                                           machine_get_dump_guest_core,
                                           machine_set_dump_guest_core);
