@@ -8,7 +8,11 @@
 #include "chardev/chardev-internal.h"
 #include "qemu/cutils.h"
 
-/* Refuse to buffer more than this for one slow peer; it gets dropped. */
+/*
+ * A peer whose backlog is already this large when more output comes is
+ * dropped.  The check is on the backlog, not backlog plus message, so one
+ * large message (a qtest read of a big range) is always queued whole.
+ */
 #define CHR_MAX_PENDING (64 * 1024 * 1024)
 
 static GList *chardevs;          /* Chardev *, creation order */
@@ -68,6 +72,16 @@ static gboolean chr_conn_readable(gint fd, GIOCondition cond, gpointer opaque)
     uint8_t buf[65536];
     ssize_t n;
 
+    if (!chr->read) {
+        /*
+         * No frontend: the watch is there only to notice a socket peer
+         * leaving (HUP/ERR), so its fd is not kept until the next write.
+         * Pending input stays unread.
+         */
+        conn->in_watch = 0;
+        chr_conn_close(conn);
+        return G_SOURCE_REMOVE;
+    }
     n = read(fd, buf, sizeof(buf));
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return G_SOURCE_CONTINUE;
@@ -97,12 +111,19 @@ static gboolean chr_conn_readable(gint fd, GIOCondition cond, gpointer opaque)
 
 static void chr_conn_watch_input(ChrConn *conn)
 {
-    if (conn->rfd >= 0 && !conn->in_watch && !conn->closed &&
-        conn->chr->read) {
-        conn->in_watch = g_unix_fd_add(conn->rfd,
-                                       G_IO_IN | G_IO_HUP | G_IO_ERR,
-                                       chr_conn_readable, conn);
+    GIOCondition cond;
+
+    if (conn->rfd < 0 || conn->in_watch || conn->closed) {
+        return;
     }
+    if (conn->chr->read) {
+        cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
+    } else if (conn->is_socket) {
+        cond = G_IO_HUP | G_IO_ERR;
+    } else {
+        return;
+    }
+    conn->in_watch = g_unix_fd_add(conn->rfd, cond, chr_conn_readable, conn);
 }
 
 ChrConn *chr_conn_add(Chardev *chr, int rfd, int wfd, bool is_socket,
@@ -228,7 +249,7 @@ static int chr_conn_write(ChrConn *conn, const uint8_t *buf, size_t len)
         }
     }
     if (n < len) {
-        if (conn->out->len + (len - n) > CHR_MAX_PENDING) {
+        if (conn->out->len > CHR_MAX_PENDING) {
             chr_conn_schedule_close(conn);
             return -ENOBUFS;
         }
@@ -287,7 +308,8 @@ void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
     for (GList *l = chr->conns; l; l = l->next) {
         ChrConn *conn = l->data;
 
-        if (!read && conn->in_watch) {
+        /* The kind of watch depends on whether there is a reader. */
+        if (conn->in_watch) {
             g_source_remove(conn->in_watch);
             conn->in_watch = 0;
         }
@@ -380,6 +402,10 @@ static Chardev *chr_create(const char *backend, const char *id,
         return NULL;
     }
     if (chardevs_realized && drv->realize && !drv->realize(chr, errp)) {
+        /* A half-done realize may have bound a socket file. */
+        if (drv->cleanup) {
+            drv->cleanup(chr);
+        }
         chr_free(chr);
         return NULL;
     }

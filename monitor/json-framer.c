@@ -12,7 +12,7 @@
  *    structural byte, whitespace/control character or 0xFE/0xFF, like
  *    QEMU's lexer recovery;
  *  - a value that breaks a limit is reported once and the rest of it is
- *    skipped up to its closing bracket (or a 0xFF byte);
+ *    skipped up to its closing bracket or quote (or a 0xFF byte);
  *  - 0xFF or 0xFE inside an unfinished value (strings included: they are
  *    never valid UTF-8) abandons it with an error; QMP clients send 0xFF
  *    to reset the parser.
@@ -215,7 +215,13 @@ static void framer_discard_char(JSONFramer *f, unsigned char c)
     if (c == 0xff) {
         framer_reset(f, JSON_FRAMER_TOP);
     } else if (f->in_string) {
-        framer_string_char(f, c, false);
+        /*
+         * An over-long string at top level has no bracket to wait for:
+         * its closing quote ends the skipping.
+         */
+        if (framer_string_char(f, c, false) && f->depth == 0) {
+            framer_reset(f, JSON_FRAMER_TOP);
+        }
     } else if (c == '"' || c == '\'') {
         f->in_string = true;
         f->quote = c;

@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "qapi/qapi-schema.h"
 #include "qapi/qapi-internal.h"
+#include <math.h>
 #include "qemu/cutils.h"
 
 /* Longest "a-b" range of a list element (QEMU's OPTS_VISITOR_RANGE_MAX). */
@@ -137,6 +138,12 @@ static json_t *convert_scalar(const char *name, const char *type,
         return NULL;
     }
     if (!strcmp(type, "str") || !strcmp(type, "any")) {
+        /* jansson strings must be UTF-8; json_string() fails silently. */
+        if (!g_utf8_validate(str, -1, NULL)) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
+                       "a UTF-8 string");
+            return NULL;
+        }
         return json_string(str);
     }
     if (!strcmp(type, "bool")) {
@@ -172,7 +179,8 @@ static json_t *convert_scalar(const char *name, const char *type,
         char *end;
         double d = g_ascii_strtod(str, &end);
 
-        if (!*str || *end) {
+        /* json_real() refuses NaN and infinities. */
+        if (!*str || *end || !isfinite(d)) {
             error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, "a number");
             return NULL;
         }

@@ -15,11 +15,20 @@
 
 /* Largest single read/write/memset the protocol accepts. */
 #define QTEST_MAX_XFER (256 * 1024 * 1024)
+/* Longest command line: a hex "write" of QTEST_MAX_XFER bytes, and slack. */
+#define QTEST_MAX_LINE (2 * (size_t)QTEST_MAX_XFER + 4096)
+
+/* Input of one connection not yet ended by a newline. */
+typedef struct QtestLine {
+    GString *buf;
+    size_t scanned;             /* bytes of buf known to hold no newline */
+    bool skipping;              /* over-long line: drop up to its newline */
+} QtestLine;
 
 typedef struct QtestServer {
     Chardev *chr;
     FILE *log;
-    GHashTable *lines;          /* conn id -> GString * partial line */
+    GHashTable *lines;          /* conn id -> QtestLine * */
 } QtestServer;
 
 static QtestServer *server;
@@ -415,22 +424,49 @@ static void qtest_read(void *opaque, int conn, const uint8_t *buf,
                        size_t len)
 {
     QtestServer *s = opaque;
-    GString *acc = g_hash_table_lookup(s->lines, GINT_TO_POINTER(conn));
+    QtestLine *l = g_hash_table_lookup(s->lines, GINT_TO_POINTER(conn));
+    size_t start = 0;           /* first byte of the next line */
     char *nl;
 
-    if (!acc) {
-        acc = g_string_new(NULL);
-        g_hash_table_insert(s->lines, GINT_TO_POINTER(conn), acc);
+    if (!l) {
+        l = g_new0(QtestLine, 1);
+        l->buf = g_string_new(NULL);
+        g_hash_table_insert(s->lines, GINT_TO_POINTER(conn), l);
     }
-    g_string_append_len(acc, (const char *)buf, len);
-    while ((nl = memchr(acc->str, '\n', acc->len))) {
-        size_t linelen = nl - acc->str;
-        char *line = g_strndup(acc->str, linelen);
+    g_string_append_len(l->buf, (const char *)buf, len);
+    /* Only new bytes are searched: a big write arrives in many reads. */
+    while ((nl = memchr(l->buf->str + l->scanned, '\n',
+                        l->buf->len - l->scanned))) {
+        char *line = g_strndup(l->buf->str + start,
+                               nl - (l->buf->str + start));
 
-        g_string_erase(acc, 0, linelen + 1);
-        g_strchomp(line);    /* tolerate "\r\n" */
-        qtest_handle_line(s, conn, line);
+        start = nl - l->buf->str + 1;
+        l->scanned = start;
+        if (l->skipping) {
+            l->skipping = false;
+        } else {
+            g_strchomp(line);    /* tolerate "\r\n" */
+            qtest_handle_line(s, conn, line);
+        }
         g_free(line);
+        /* The reply may have failed and the connection be gone. */
+        if (g_hash_table_lookup(s->lines, GINT_TO_POINTER(conn)) != l) {
+            return;
+        }
+    }
+    /* Consumed lines go in one move, not one per line. */
+    g_string_erase(l->buf, 0, start);
+    l->scanned = l->buf->len;
+    if (!l->skipping && l->buf->len > QTEST_MAX_LINE) {
+        const char *err = "ERR line too long\n";
+
+        qtest_log(s, 'S', "ERR line too long");
+        l->skipping = true;
+        qemu_chr_write_all(s->chr, conn, (const uint8_t *)err, strlen(err));
+    }
+    if (l->skipping) {
+        g_string_truncate(l->buf, 0);
+        l->scanned = 0;
     }
 }
 
@@ -446,9 +482,12 @@ static void qtest_event(void *opaque, int conn, ChrEvent event)
     }
 }
 
-static void gstring_free(gpointer p)
+static void qtest_line_free(gpointer p)
 {
-    g_string_free(p, TRUE);
+    QtestLine *l = p;
+
+    g_string_free(l->buf, TRUE);
+    g_free(l);
 }
 
 bool qtest_server_start(Chardev *chr, const char *log, Error **errp)
@@ -471,7 +510,7 @@ bool qtest_server_start(Chardev *chr, const char *log, Error **errp)
     server = g_new0(QtestServer, 1);
     server->chr = chr;
     server->log = f;
-    server->lines = g_hash_table_new_full(NULL, NULL, NULL, gstring_free);
+    server->lines = g_hash_table_new_full(NULL, NULL, NULL, qtest_line_free);
     qemu_chr_set_handlers(chr, qtest_read, qtest_event, server);
     return true;
 }

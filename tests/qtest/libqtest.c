@@ -310,8 +310,10 @@ static void send_all(int fd, const char *data, size_t len)
 /* One "\n"-terminated line (terminator stripped), or NULL at EOF. */
 static char *read_line(int fd, GString *buf)
 {
+    size_t scanned = 0;     /* big replies take many reads: scan once */
+
     for (;;) {
-        char *nl = memchr(buf->str, '\n', buf->len);
+        char *nl = memchr(buf->str + scanned, '\n', buf->len - scanned);
         char chunk[65536];
         ssize_t n;
 
@@ -332,6 +334,7 @@ static char *read_line(int fd, GString *buf)
         if (n <= 0) {
             return NULL;
         }
+        scanned = buf->len;
         g_string_append_len(buf, chunk, n);
     }
 }

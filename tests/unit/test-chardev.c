@@ -181,6 +181,77 @@ static void test_socket_server(void)
     rmdir(dir);
 }
 
+/*
+ * One message larger than the 64 MiB backlog cap is queued whole for a
+ * peer that is not reading yet; only output added on top of a backlog
+ * already over the cap gets the peer dropped.
+ */
+static void test_backlog_cap(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "s.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server=on,wait=off",
+                                            path);
+    const size_t big = 80 * 1024 * 1024;
+    uint8_t *msg = g_malloc(big);
+    Seen seen = { 0 };
+    Chardev *chr = qemu_chr_new("srv", spec, &error_abort);
+    int a;
+
+    memset(msg, 'm', big);
+    qemu_chr_set_handlers(chr, seen_read, seen_event, &seen);
+    g_assert_true(qemu_chr_realize_all(&error_abort));
+    a = connect_unix(path);
+    LOOP_UNTIL(seen.opened == 1);
+    g_assert_cmpint(qemu_chr_write_all(chr, 0, msg, big), ==, big);
+    qemu_main_loop_iterate(false);
+    g_assert_cmpint(seen.closed, ==, 0);
+    g_assert_cmpint(qemu_chr_write_all(chr, 0, (const uint8_t *)"x", 1), ==,
+                    -ENOBUFS);
+    LOOP_UNTIL(seen.closed == 1);
+    qemu_chr_cleanup();
+    close(a);
+    g_free(msg);
+    rmdir(dir);
+}
+
+static int count_fds(void)
+{
+    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+    int n = 0;
+
+    g_assert_nonnull(d);
+    while (g_dir_read_name(d)) {
+        n++;
+    }
+    g_dir_close(d);
+    return n;
+}
+
+/* Clients of a listening chardev nobody reads from don't leak their fds. */
+static void test_no_frontend_hangup(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "s.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server=on,wait=off",
+                                            path);
+    int before;
+
+    g_assert_nonnull(qemu_chr_new("orphan", spec, &error_abort));
+    g_assert_true(qemu_chr_realize_all(&error_abort));
+    before = count_fds();
+    for (int i = 0; i < 20; i++) {
+        int fd = connect_unix(path);
+
+        /* Accepted while the client is still there. */
+        LOOP_UNTIL(count_fds() == before + 2);
+        close(fd);
+        LOOP_UNTIL(count_fds() == before);
+    }
+    qemu_chr_cleanup();
+    rmdir(dir);
+}
+
 static void test_file(void)
 {
     g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
@@ -204,6 +275,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/chardev/option-errors", test_option_errors);
     g_test_add_func("/chardev/socket-server", test_socket_server);
+    g_test_add_func("/chardev/backlog-cap", test_backlog_cap);
+    g_test_add_func("/chardev/no-frontend-hangup", test_no_frontend_hangup);
     g_test_add_func("/chardev/file", test_file);
     return g_test_run();
 }

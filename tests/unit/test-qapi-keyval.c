@@ -178,6 +178,11 @@ static void test_errors(void)
           "Parameter 'share' expects 'on' or 'off'" },
         { "memory-backend-ram,foo=1,id=m0",
           "Parameter 'size' is missing" },
+        /* Bytes that are not UTF-8 cannot become a JSON string. */
+        { "memory-backend-file,id=f,size=1G,mem-path=/tmp/\xff",
+          "Parameter 'mem-path' expects a UTF-8 string" },
+        { "qtest,id=q,chardev=\xc3",
+          "Parameter 'chardev' expects a UTF-8 string" },
     };
     size_t i;
 

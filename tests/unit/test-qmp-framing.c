@@ -208,6 +208,31 @@ static void test_size_limits(void)
     g_string_free(in, TRUE);
 }
 
+/* A top-level string over the size limit: the value after it still parses. */
+static void test_long_toplevel_string(void)
+{
+    JSONFramer f;
+    Collected c;
+    GString *in = g_string_new("\"");
+
+    collected_init(&c);
+    json_framer_init(&f, collect, &c);
+    f.max_size = 100;
+    for (int i = 0; i < 300; i++) {
+        g_string_append_c(in, 'x');
+    }
+    g_string_append(in, "\" {\"b\": 1}");
+    run(&f, in->str, in->len, 0);
+    g_assert_cmpuint(c.values->len, ==, 2);
+    g_assert_null(g_ptr_array_index(c.values, 0));
+    g_assert_cmpstr(g_ptr_array_index(c.errors, 0), ==,
+                    "JSON token size limit exceeded");
+    g_assert_nonnull(g_ptr_array_index(c.values, 1));
+    json_framer_destroy(&f);
+    collected_free(&c);
+    g_string_free(in, TRUE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -215,5 +240,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp-framing/split-reads", test_split_reads);
     g_test_add_func("/qmp-framing/depth-limit", test_depth_limit);
     g_test_add_func("/qmp-framing/size-limits", test_size_limits);
+    g_test_add_func("/qmp-framing/long-toplevel-string",
+                    test_long_toplevel_string);
     return g_test_run();
 }
