@@ -80,6 +80,39 @@ static void socket_new_conn(Chardev *chr, int fd)
     chr_conn_add(chr, fd, fd, true, true);
 }
 
+/* How long a listener starved of fds waits before trying accept() again. */
+#define SOCKET_ACCEPT_RETRY_MS 100
+
+static gboolean socket_accept(gint fd, GIOCondition cond, gpointer opaque);
+
+static void socket_watch_listener(Chardev *chr)
+{
+    if (chr->accept_retry) {
+        g_source_remove(chr->accept_retry);
+        chr->accept_retry = 0;
+    }
+    if (!chr->listen_watch && chr->listen_fd >= 0) {
+        chr->listen_watch = g_unix_fd_add(chr->listen_fd, G_IO_IN,
+                                          socket_accept, chr);
+    }
+}
+
+static gboolean socket_accept_retry(gpointer opaque)
+{
+    Chardev *chr = opaque;
+
+    chr->accept_retry = 0;
+    socket_watch_listener(chr);
+    return G_SOURCE_REMOVE;
+}
+
+void chr_socket_resume_accept(Chardev *chr)
+{
+    if (chr->accept_retry) {
+        socket_watch_listener(chr);
+    }
+}
+
 static gboolean socket_accept(gint fd, GIOCondition cond, gpointer opaque)
 {
     Chardev *chr = opaque;
@@ -87,8 +120,27 @@ static gboolean socket_accept(gint fd, GIOCondition cond, gpointer opaque)
 
     if (cfd >= 0) {
         socket_new_conn(chr, cfd);
+        return G_SOURCE_CONTINUE;
     }
-    return G_SOURCE_CONTINUE;
+    if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+        errno != ENOMEM) {
+        /* EAGAIN, ECONNABORTED, ...: nothing pending for us. */
+        return G_SOURCE_CONTINUE;
+    }
+    /*
+     * The pending connection stays queued, so the listen fd stays
+     * readable: watching it now would spin.  Look again after a pause,
+     * or sooner when one of our connections frees an fd.
+     */
+    if (!chr->accept_warned) {
+        warn_report("chardev '%s': cannot accept connections: %s; "
+                    "retrying", chr->id, strerror(errno));
+        chr->accept_warned = true;
+    }
+    chr->listen_watch = 0;
+    chr->accept_retry = g_timeout_add(SOCKET_ACCEPT_RETRY_MS,
+                                      socket_accept_retry, chr);
+    return G_SOURCE_REMOVE;
 }
 
 static int unix_socket(const char *path, struct sockaddr_un *un)
@@ -267,13 +319,16 @@ static bool socket_realize(Chardev *chr, Error **errp)
         }
     }
     socket_set_nonblock(chr->listen_fd);
-    chr->listen_watch = g_unix_fd_add(chr->listen_fd, G_IO_IN,
-                                      socket_accept, chr);
+    socket_watch_listener(chr);
     return true;
 }
 
 static void socket_cleanup(Chardev *chr)
 {
+    if (chr->accept_retry) {
+        g_source_remove(chr->accept_retry);
+        chr->accept_retry = 0;
+    }
     if (chr->listen_watch) {
         g_source_remove(chr->listen_watch);
         chr->listen_watch = 0;

@@ -171,6 +171,9 @@ static void chr_conn_close(ChrConn *conn)
     }
     conn->rfd = conn->wfd = -1;
     chr->conns = g_list_remove(chr->conns, conn);
+    if (conn->is_socket) {
+        chr_socket_resume_accept(chr);
+    }
     chr_emit(chr, conn->id, CHR_EVENT_CLOSED);
     chr_conn_unref(conn);
 }
@@ -299,9 +302,42 @@ void qemu_chr_close_conn(Chardev *chr, int conn)
     }
 }
 
+bool qemu_chr_fe_claim(Chardev *chr, Error **errp)
+{
+    if (chr->fe_claimed) {
+        error_setg(errp, "Device '%s' is in use", chr->id);
+        return false;
+    }
+    chr->fe_claimed = true;
+    return true;
+}
+
+void qemu_chr_fe_release(Chardev *chr)
+{
+    if (chr->fe_attached) {
+        qemu_chr_set_handlers(chr, NULL, NULL, NULL);
+    }
+    chr->fe_claimed = false;
+}
+
 void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
                            ChrEventHandler *event, void *opaque)
 {
+    if (read || event) {
+        /*
+         * Callers without an Error ** (the serial port) get the claim
+         * check here; monitor and qtest claim first, then attach.
+         */
+        if (chr->fe_attached && chr->opaque != opaque) {
+            error_report("Device '%s' is in use", chr->id);
+            return;
+        }
+        chr->fe_claimed = true;
+        chr->fe_attached = true;
+    } else {
+        chr->fe_claimed = false;
+        chr->fe_attached = false;
+    }
     chr->read = read;
     chr->event = event;
     chr->opaque = opaque;
@@ -541,6 +577,7 @@ void qemu_chr_cleanup(void)
         chardevs = g_list_remove(chardevs, chr);
         chr->read = NULL;
         chr->event = NULL;
+        chr->fe_claimed = chr->fe_attached = false;
         while (chr->conns) {
             ChrConn *conn = chr->conns->data;
 

@@ -29,6 +29,8 @@ struct Chardev {
     GList *conns;             /* ChrConn *, oldest first */
     int next_conn_id;
     bool realized;
+    bool fe_claimed;          /* a front end owns this chardev */
+    bool fe_attached;         /* ... and has installed its handlers */
 
     /* socket */
     bool is_unix;
@@ -39,6 +41,8 @@ struct Chardev {
     bool wait;
     int listen_fd;
     guint listen_watch;
+    guint accept_retry;       /* timer while accept() lacks fds */
+    bool accept_warned;
     bool unlink_path;
     /* file */
     bool append;
@@ -64,6 +68,8 @@ extern const ChardevDriver chardev_stdio_driver;
 extern const ChardevDriver chardev_file_driver;
 extern const ChardevDriver chardev_null_driver;
 
+/* A connection went away: a listener starved of fds may accept again. */
+void chr_socket_resume_accept(Chardev *chr);
 /* Add a connection and announce it with CHR_EVENT_OPENED. */
 ChrConn *chr_conn_add(Chardev *chr, int rfd, int wfd, bool is_socket,
                       bool own_fds);

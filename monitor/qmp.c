@@ -294,12 +294,8 @@ bool monitor_new_qmp(Chardev *chr, Error **errp)
 {
     MonitorQMP *mon;
 
-    for (GList *l = monitors; l; l = l->next) {
-        if (((MonitorQMP *)l->data)->chr == chr) {
-            error_setg(errp, "chardev '%s' is already in use",
-                       qemu_chr_get_id(chr));
-            return false;
-        }
+    if (!qemu_chr_fe_claim(chr, errp)) {
+        return false;
     }
     mon = g_new0(MonitorQMP, 1);
     mon->chr = chr;
@@ -316,7 +312,7 @@ void monitor_qmp_cleanup_all(void)
         MonitorQMP *mon = monitors->data;
 
         monitors = g_list_remove(monitors, mon);
-        qemu_chr_set_handlers(mon->chr, NULL, NULL, NULL);
+        qemu_chr_fe_release(mon->chr);
         g_hash_table_destroy(mon->sessions);
         g_free(mon);
     }

@@ -494,14 +494,20 @@ bool qtest_server_start(Chardev *chr, const char *log, Error **errp)
 {
     FILE *f = NULL;
 
+    /* Before anything else: this must not touch the chardev's owner. */
+    if (!qemu_chr_fe_claim(chr, errp)) {
+        return false;
+    }
     if (server) {
         error_setg(errp, "Only one qtest server is supported");
+        qemu_chr_fe_release(chr);
         return false;
     }
     if (log) {
         f = fopen(log, "w");
         if (!f) {
             error_setg_errno(errp, errno, "Could not open '%s'", log);
+            qemu_chr_fe_release(chr);
             return false;
         }
         setvbuf(f, NULL, _IOLBF, 0);

@@ -38,6 +38,16 @@ Chardev *qemu_chr_new(const char *label, const char *spec, Error **errp);
 Chardev *qemu_chr_find(const char *id);
 const char *qemu_chr_get_id(Chardev *chr);
 
+/*
+ * A chardev serves one front end (monitor, qtest, serial port); a second
+ * one would steal the first one's input.  Claim before attaching: fails
+ * with "Device 'ID' is in use" when one is attached already.  Setting
+ * non-NULL handlers claims implicitly (and is refused, with an error
+ * message, if another front end holds the chardev); setting NULL handlers
+ * or qemu_chr_fe_release() lets go.
+ */
+bool qemu_chr_fe_claim(Chardev *chr, Error **errp);
+void qemu_chr_fe_release(Chardev *chr);
 void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
                            ChrEventHandler *event, void *opaque);
 /* Write to one connection (conn < 0: all). Returns bytes or -errno. */

@@ -702,6 +702,56 @@ static void test_server_wait(void)
     g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 }
 
+/*
+ * A chardev serves one front end: a qtest server on the monitor's own
+ * chardev is refused (it would steal the monitor's input), at run time
+ * and on the command line.
+ */
+static void test_chardev_in_use(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    static const char *const cli[][8] = {
+        { "-chardev", "null,id=c0", "-mon", "chardev=c0,mode=control",
+          "-qtest", "chardev:c0", NULL },
+        { "-chardev", "null,id=c0", "-mon", "chardev=c0,mode=control",
+          "-mon", "chardev=c0,mode=control", NULL },
+        { "-chardev", "null,id=c0", "-mon", "chardev=c0,mode=control",
+          "-object", "qtest,id=q,chardev=c0", NULL },
+    };
+    g_autofree char *rsp_line = NULL;
+    json_t *rsp;
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"object-add\", \"arguments\": "
+                    "{\"qom-type\": \"qtest\", \"id\": \"q\", "
+                    "\"chardev\": \"char0\"}}");
+    assert_error(rsp, "GenericError", "Device 'char0' is in use");
+    json_decref(rsp);
+    assert_alive(qts);
+    /* Nothing half-made is left behind. */
+    rsp = qtest_qmp(qts, "{\"execute\": \"qom-list\", \"arguments\": "
+                    "{\"path\": \"/objects/q\"}}");
+    g_assert_nonnull(json_object_get(rsp, "error"));
+    json_decref(rsp);
+    /* The qtest connection that was there first still works too. */
+    rsp_line = qtest_command(qts, "endianness");
+    g_assert_true(g_str_has_prefix(rsp_line, "OK "));
+    qtest_quit(qts);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cli); i++) {
+        const char *argv[16] = { "-machine", "none", "-accel", "qtest",
+                                 "-display", "none" };
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        size_t n = 6;
+
+        for (size_t j = 0; cli[i][j]; j++) {
+            argv[n++] = cli[i][j];
+        }
+        g_assert_cmpint(qtest_run_binary(argv, &out, &err, 30), ==, 1);
+        g_assert_nonnull(strstr(err, "Device 'c0' is in use"));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -717,5 +767,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/chardev-backends", test_chardev_backends);
     g_test_add_func("/qmp/stdio", test_stdio);
     g_test_add_func("/qmp/server-wait", test_server_wait);
+    g_test_add_func("/qmp/chardev-in-use", test_chardev_in_use);
     return g_test_run();
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Chardevs in-process: option errors, socket server connections, file output. */
 #include "qemu/osdep.h"
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "chardev/char.h"
@@ -252,6 +253,76 @@ static void test_no_frontend_hangup(void)
     rmdir(dir);
 }
 
+static gboolean set_flag(gpointer opaque)
+{
+    *(bool *)opaque = true;
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * accept() failing for lack of fds leaves the connection queued and the
+ * listen fd readable; the listener must back off instead of waking the
+ * loop over and over, and accept the client once fds are free again.
+ */
+static void test_accept_emfile(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "s.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server=on,wait=off",
+                                            path);
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    Seen seen = { 0 };
+    Chardev *chr = qemu_chr_new("starved", spec, &error_abort);
+    GArray *fillers = g_array_new(FALSE, FALSE, sizeof(int));
+    struct rlimit saved, low;
+    bool done = false;
+    int wakeups = 0;
+    int c, fd;
+
+    qemu_chr_set_handlers(chr, seen_read, seen_event, &seen);
+    g_assert_true(qemu_chr_realize_all(&error_abort));
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert_cmpint(c, >=, 0);
+    g_strlcpy(un.sun_path, path, sizeof(un.sun_path));
+
+    /* Use up every fd the (lowered) limit allows. */
+    g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &saved), ==, 0);
+    low = saved;
+    low.rlim_cur = MIN(saved.rlim_cur, (rlim_t)(count_fds() + 64));
+    g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &low), ==, 0);
+    while ((fd = dup(0)) >= 0) {
+        g_array_append_val(fillers, fd);
+    }
+    g_assert_cmpint(errno, ==, EMFILE);
+
+    /* Queued by the kernel; our accept() cannot get an fd for it. */
+    g_assert_cmpint(connect(c, (struct sockaddr *)&un, sizeof(un)), ==, 0);
+    g_timeout_add(300, set_flag, &done);
+    while (!done) {
+        qemu_main_loop_iterate(true);
+        wakeups++;
+    }
+    g_test_message("loop wake-ups while starved: %d", wakeups);
+    g_assert_cmpint(seen.opened, ==, 0);
+    /* Spinning gives thousands; backing off gives a few retries. */
+    g_assert_cmpint(wakeups, <, 30);
+
+    for (guint i = 0; i < fillers->len; i++) {
+        close(g_array_index(fillers, int, i));
+    }
+    g_array_free(fillers, TRUE);
+    g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &saved), ==, 0);
+
+    LOOP_UNTIL(seen.opened == 1);
+    g_assert_cmpint(write(c, "hi", 2), ==, 2);
+    LOOP_UNTIL(seen.data[0] && seen.data[0]->len == 2);
+    g_assert_cmpstr(seen.data[0]->str, ==, "hi");
+    g_string_free(seen.data[0], TRUE);
+    qemu_chr_cleanup();
+    close(c);
+    rmdir(dir);
+}
+
 static void test_file(void)
 {
     g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
@@ -277,6 +348,7 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/socket-server", test_socket_server);
     g_test_add_func("/chardev/backlog-cap", test_backlog_cap);
     g_test_add_func("/chardev/no-frontend-hangup", test_no_frontend_hangup);
+    g_test_add_func("/chardev/accept-emfile", test_accept_emfile);
     g_test_add_func("/chardev/file", test_file);
     return g_test_run();
 }
