@@ -12,13 +12,17 @@
 #include "system/cpus.h"
 #include "system/kvm.h"
 #include "system/kvm_int.h"
+#include "system/runstate.h"
 
 static GMutex cpus_lock;
 static GCond cpus_cond;
 static CPUState **cpus;
-static unsigned ncpus;            /* vCPUs with a KVM vCPU behind them */
+static unsigned ncpus;            /* CPUStates (KVM vCPU: kvm_fd >= 0) */
 static unsigned ncpus_requested;  /* -smp, also without KVM */
 static __thread CPUState *current_cpu;
+/* Creates the KVM vCPUs once the initial memslots are in (see cpus_create). */
+static pthread_t init_thread;
+static bool init_thread_started;
 
 void qemu_cpus_lock(void)
 {
@@ -190,10 +194,64 @@ static bool install_sig_ipi(Error **errp)
     return true;
 }
 
+/* Called with every async signal blocked (inherited by the threads). */
+static bool start_vcpu_threads(Error **errp)
+{
+    for (unsigned i = 0; i < ncpus; i++) {
+        int ret = pthread_create(&cpus[i]->thread, NULL, vcpu_thread_fn,
+                                 cpus[i]);
+
+        if (ret) {
+            error_setg_errno(errp, ret, "cannot create vCPU %u thread", i);
+            return false;
+        }
+        qemu_cpus_lock();
+        cpus[i]->thread_started = true;
+        qemu_cpus_unlock();
+    }
+    return true;
+}
+
+/*
+ * The sync point of the KVM memslot worker for the vCPUs, off the main
+ * thread: the main loop (QMP) runs while the kernel builds the memslots.
+ * Nothing can run before this ends: vCPUs that do not exist yet count as
+ * parked, and their threads start with the stop flags resume/pause left.
+ * A failure ends the process as a start-up error would.
+ */
+static void *vcpu_init_thread_fn(void *opaque)
+{
+    Error *err = NULL;
+
+    if (kvm_memslots_check(&err)) {
+        for (unsigned i = 0; i < ncpus; i++) {
+            if (!kvm_init_vcpu(cpus[i], &err)) {
+                break;
+            }
+        }
+    }
+    if (!err && !start_vcpu_threads(&err)) {
+        /* a thread that did start must not run the guest now */
+        qemu_cpus_lock();
+        for (unsigned i = 0; i < ncpus; i++) {
+            cpus[i]->exit_thread = true;
+            cpu_kick(cpus[i]);
+        }
+        g_cond_broadcast(&cpus_cond);
+        qemu_cpus_unlock();
+    }
+    if (err) {
+        error_report_err(err);
+        qemu_system_exit_request(EXIT_FAILURE);
+    }
+    return NULL;
+}
+
 bool cpus_create(unsigned n, Error **errp)
 {
     const KVMCaps *caps = kvm_get_caps();
     sigset_t all, old;
+    int ret;
 
     if (cpus) {
         error_setg(errp, "vCPUs already created");
@@ -219,13 +277,10 @@ bool cpus_create(unsigned n, Error **errp)
         cpu->cpu_index = i;
         cpu->kvm_fd = -1;
         cpu->stop = true;
+        cpu->stopped = true;     /* no thread yet: nothing to wait for */
         cpus[i] = cpu;
-        ncpus = i + 1;
-        if (!kvm_init_vcpu(cpu, errp)) {
-            cpus_destroy();
-            return false;
-        }
     }
+    ncpus = n;
 
     /* Threads take every async signal blocked (the main loop handles
      * them) and unblock only SIG_IPI themselves. */
@@ -235,20 +290,33 @@ bool cpus_create(unsigned n, Error **errp)
     sigdelset(&all, SIGFPE);
     sigdelset(&all, SIGILL);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    for (unsigned i = 0; i < n; i++) {
-        int ret = pthread_create(&cpus[i]->thread, NULL, vcpu_thread_fn,
-                                 cpus[i]);
-
-        if (ret) {
+    if (kvm_memslots_pending()) {
+        ret = pthread_create(&init_thread, NULL, vcpu_init_thread_fn, NULL);
+        if (!ret) {
+            init_thread_started = true;
             pthread_sigmask(SIG_SETMASK, &old, NULL);
-            error_setg_errno(errp, ret, "cannot create vCPU %u thread", i);
-            cpus_destroy();
-            return false;
+            return true;
         }
-        cpus[i]->thread_started = true;
+        /* no thread: do it here */
+    }
+    if (!kvm_memslots_check(errp)) {
+        goto fail;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!kvm_init_vcpu(cpus[i], errp)) {
+            goto fail;
+        }
+    }
+    if (!start_vcpu_threads(errp)) {
+        goto fail;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return true;
+
+fail:
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    cpus_destroy();
+    return false;
 }
 
 void cpus_destroy(void)
@@ -257,6 +325,12 @@ void cpus_destroy(void)
 
     if (!cpus) {
         return;
+    }
+    if (init_thread_started) {
+        /* It takes no lock the caller may hold; the memslot worker it
+         * waits for ends on its own. */
+        pthread_join(init_thread, NULL);
+        init_thread_started = false;
     }
     qemu_cpus_lock();
     for (unsigned i = 0; i < ncpus; i++) {

@@ -5,11 +5,13 @@
  */
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/sysmacros.h>
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
 #include "system/kvm.h"
+#include "system/runstate.h"
 #include "system/kvm_int.h"
 #include "system/memory.h"
 #include "system/ramblock.h"
@@ -20,6 +22,16 @@
 /* Where VMX keeps its real-mode helpers: above any RAM microvm maps. */
 #define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define KVM_TSS_ADDR          0xfffbd000ULL
+
+/*
+ * Start-up work handed to the memslot worker (see "Asynchronous initial
+ * memslots" in docs/devel/kvm.rst).  Protected by async_lock.
+ */
+typedef enum KVMAsyncState {
+    KVM_ASYNC_SYNCED,    /* everything synchronous (also before init) */
+    KVM_ASYNC_OPEN,      /* collecting the first RAM sections */
+    KVM_ASYNC_RUNNING,   /* the worker owns pending[] and the irqchip */
+} KVMAsyncState;
 
 typedef struct KVMState {
     int fd;
@@ -33,6 +45,18 @@ typedef struct KVMState {
     bool listener_registered;
     Error *memslot_err;
     bool memslots_checked;
+    /* async start-up */
+    GMutex async_lock;
+    GCond async_cond;
+    int async_state;             /* KVMAsyncState, read atomically */
+    GArray *pending;             /* KVMSlot, built by the listener */
+    pthread_t worker;
+    pid_t worker_tid;            /* 0 until it lowered its priority */
+    bool worker_started;
+    bool worker_done;
+    bool waiter;                 /* someone waits for the result */
+    bool joining;                /* a thread is in the sync point */
+    bool irqchip_pending;        /* KVM_CREATE_IRQCHIP still to do */
 } KVMState;
 
 static KVMState kvm_state = { .fd = -1, .vm_fd = -1 };
@@ -71,9 +95,15 @@ int kvm_vcpu_mmap_size(void)
     return kvm_state.vcpu_mmap_size;
 }
 
+static void kvm_async_sync(KVMState *s);
+
 bool kvm_irqchip_in_kernel(void)
 {
-    return kvm_initialized && kvm_state.caps.irqchip;
+    if (!kvm_initialized) {
+        return false;
+    }
+    kvm_async_sync(&kvm_state);
+    return kvm_state.caps.irqchip;
 }
 
 static int do_ioctl(int fd, unsigned long type, void *arg)
@@ -167,9 +197,13 @@ static bool kvm_arch_vm_init(KVMState *s, Error **errp)
     if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
         ioctl(s->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
     }
-    if (kvm_irqchip_wanted && !kvm_create_irqchip(s, errp)) {
-        return false;
-    }
+    /*
+     * The irqchip is created after the initial memslots (by the worker or
+     * at the sync point): KVM only needs it before the first vCPU, and
+     * with it in place every later KVM_SET_USER_MEMORY_REGION2 costs
+     * milliseconds more on kvm_pvm.
+     */
+    s->irqchip_pending = kvm_irqchip_wanted;
     if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
         struct kvm_enable_cap cap = {
             .cap = KVM_CAP_EXIT_HYPERCALL,
@@ -189,9 +223,20 @@ static bool kvm_arch_vm_init(KVMState *s, Error **errp)
 
 static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s);
 static void kvm_listener_del(MemoryListener *l, MemoryRegionSection *s);
+static void kvm_listener_commit(MemoryListener *l);
 
 static void kvm_state_reset(KVMState *s)
 {
+    /* The worker uses the VM fd and the RAM mappings: let it finish;
+     * work it has not started is moot now. */
+    s->irqchip_pending = false;
+    if (s->pending) {
+        g_array_set_size(s->pending, 0);
+    }
+    kvm_async_sync(s);
+    if (s->pending) {
+        g_array_free(s->pending, true);
+    }
     if (s->listener_registered) {
         memory_listener_unregister(&s->listener);
         s->listener_registered = false;
@@ -209,6 +254,7 @@ static void kvm_state_reset(KVMState *s)
     memset(s, 0, sizeof(*s));
     s->fd = -1;
     s->vm_fd = -1;
+    s->async_state = KVM_ASYNC_SYNCED;
 }
 
 bool kvm_accel_init(int vm_type, Error **errp)
@@ -290,10 +336,14 @@ bool kvm_accel_init(int vm_type, Error **errp)
 
     s->listener.region_add = kvm_listener_add;
     s->listener.region_del = kvm_listener_del;
+    s->listener.commit = kvm_listener_commit;
     s->listener.priority = 10;
     s->listener.name = "kvm-memory";
     memory_listener_register(&s->listener, &address_space_memory);
     s->listener_registered = true;
+    /* From here the first RAM mapped goes to the worker. */
+    s->pending = g_array_new(false, true, sizeof(KVMSlot));
+    g_atomic_int_set(&s->async_state, KVM_ASYNC_OPEN);
     return true;
 
 fail:
@@ -494,15 +544,12 @@ static int set_region2(KVMSlot *slot, bool add)
     return kvm_vm_ioctl(KVM_SET_USER_MEMORY_REGION2, &r);
 }
 
-bool kvm_memslot_add_section(MemoryRegionSection *section, Error **errp)
+/* Alias check and ioctl for a slot built by section_to_slot(). */
+static bool slot_add(KVMState *s, KVMSlot want, Error **errp)
 {
-    KVMState *s = &kvm_state;
-    KVMSlot want, *free_slot = NULL;
+    KVMSlot *free_slot = NULL;
     int ret;
 
-    if (!kvm_initialized || !section_to_slot(section, &want)) {
-        return true;
-    }
     if (!s->caps.user_memory2) {
         error_setg(errp, "KVM does not support KVM_SET_USER_MEMORY_REGION2 "
                    "(KVM_CAP_USER_MEMORY2): Linux 6.8 or later is needed");
@@ -547,6 +594,17 @@ bool kvm_memslot_add_section(MemoryRegionSection *section, Error **errp)
     return true;
 }
 
+bool kvm_memslot_add_section(MemoryRegionSection *section, Error **errp)
+{
+    KVMSlot want;
+
+    if (!kvm_initialized || !section_to_slot(section, &want)) {
+        return true;
+    }
+    kvm_async_sync(&kvm_state);
+    return slot_add(&kvm_state, want, errp);
+}
+
 bool kvm_memslot_del_section(MemoryRegionSection *section, Error **errp)
 {
     KVMState *s = &kvm_state;
@@ -556,6 +614,7 @@ bool kvm_memslot_del_section(MemoryRegionSection *section, Error **errp)
     if (!kvm_initialized || !section_to_slot(section, &want)) {
         return true;
     }
+    kvm_async_sync(s);
     g_mutex_lock(&s->slots_lock);
     for (unsigned i = 0; i < s->nr_slots; i++) {
         KVMSlot *slot = &s->slots[i];
@@ -586,6 +645,7 @@ bool kvm_memslot_lookup(hwaddr gpa, KVMSlot *out)
 {
     bool found = false;
 
+    kvm_async_sync(&kvm_state);
     g_mutex_lock(&kvm_state.slots_lock);
     for (unsigned i = 0; i < kvm_state.nr_slots; i++) {
         KVMSlot *slot = &kvm_state.slots[i];
@@ -605,6 +665,7 @@ unsigned kvm_memslots_used(void)
 {
     unsigned n = 0;
 
+    kvm_async_sync(&kvm_state);
     g_mutex_lock(&kvm_state.slots_lock);
     for (unsigned i = 0; i < kvm_state.nr_slots; i++) {
         n += kvm_state.slots[i].used;
@@ -627,8 +688,21 @@ static void kvm_record_memslot_error(Error *err)
 
 static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s)
 {
+    KVMState *ks = &kvm_state;
     Error *err = NULL;
+    KVMSlot want;
 
+    if (g_atomic_int_get(&ks->async_state) == KVM_ASYNC_OPEN &&
+        section_to_slot(s, &want)) {
+        g_mutex_lock(&ks->async_lock);
+        if (g_atomic_int_get(&ks->async_state) == KVM_ASYNC_OPEN &&
+            !ks->joining) {
+            g_array_append_val(ks->pending, want);
+            g_mutex_unlock(&ks->async_lock);
+            return;
+        }
+        g_mutex_unlock(&ks->async_lock);
+    }
     if (!kvm_memslot_add_section(s, &err)) {
         kvm_record_memslot_error(err);
     }
@@ -645,8 +719,10 @@ static void kvm_listener_del(MemoryListener *l, MemoryRegionSection *s)
 
 bool kvm_memslots_check(Error **errp)
 {
-    Error *err = kvm_state.memslot_err;
+    Error *err;
 
+    kvm_async_sync(&kvm_state);
+    err = kvm_state.memslot_err;
     kvm_state.memslots_checked = true;
     if (err) {
         kvm_state.memslot_err = NULL;
@@ -654,6 +730,163 @@ bool kvm_memslots_check(Error **errp)
         return false;
     }
     return true;
+}
+
+/* ---- asynchronous initial memslots ---- */
+
+/*
+ * Slots and irqchip in the order that is fastest on kvm_pvm; errors are
+ * kept in memslot_err for kvm_memslots_check().  Runs on the worker, or
+ * on the main thread at the sync point when no worker was started.
+ */
+static void kvm_async_work(KVMState *s)
+{
+    Error *err = NULL;
+
+    for (guint i = 0; s->pending && i < s->pending->len; i++) {
+        Error *local_err = NULL;
+
+        /* As the synchronous listener: the first error is kept. */
+        if (!slot_add(s, g_array_index(s->pending, KVMSlot, i),
+                      &local_err)) {
+            if (!err) {
+                err = local_err;
+            } else {
+                error_free(local_err);
+            }
+        }
+    }
+    if (s->pending) {
+        g_array_set_size(s->pending, 0);
+    }
+    if (!err && s->irqchip_pending) {
+        kvm_create_irqchip(s, &err);
+    }
+    s->irqchip_pending = false;
+    if (err) {
+        g_mutex_lock(&s->async_lock);
+        if (!s->memslot_err) {
+            s->memslot_err = err;
+        } else {
+            error_free(err);
+        }
+        g_mutex_unlock(&s->async_lock);
+    }
+}
+
+static void *kvm_async_worker(void *opaque)
+{
+    KVMState *s = opaque;
+    Error *orphan = NULL;
+
+    /*
+     * Yield the CPU to the main thread, which has the QMP monitor to
+     * answer meanwhile; the sync point restores the priority when it has
+     * to wait (where the host allows it: RLIMIT_NICE or CAP_SYS_NICE).
+     */
+    g_mutex_lock(&s->async_lock);
+    if (!s->waiter && setpriority(PRIO_PROCESS, gettid(), 19) == 0) {
+        s->worker_tid = gettid();
+    }
+    g_mutex_unlock(&s->async_lock);
+    kvm_async_work(s);
+    g_mutex_lock(&s->async_lock);
+    /*
+     * A machine without vCPUs never reaches the cpus_create() sync point,
+     * so with -S nobody would ask for the error: report it and end the
+     * process (the main loop acts on the request) before anything else
+     * uses the VM.
+     */
+    if (s->memslot_err && !s->waiter && !kvm_irqchip_wanted) {
+        orphan = s->memslot_err;
+        s->memslot_err = NULL;
+        s->memslots_checked = true;
+    }
+    s->worker_done = true;
+    g_cond_broadcast(&s->async_cond);
+    g_mutex_unlock(&s->async_lock);
+    if (orphan) {
+        error_report_err(orphan);
+        qemu_system_exit_request(EXIT_FAILURE);
+    }
+    return NULL;
+}
+
+/* End of the first memory transaction: hand its RAM to the worker. */
+static void kvm_listener_commit(MemoryListener *l)
+{
+    KVMState *s = &kvm_state;
+    sigset_t all, old;
+    int ret;
+
+    if (g_atomic_int_get(&s->async_state) != KVM_ASYNC_OPEN) {
+        return;
+    }
+    g_mutex_lock(&s->async_lock);
+    if (g_atomic_int_get(&s->async_state) != KVM_ASYNC_OPEN || s->joining ||
+        !s->pending->len) {
+        g_mutex_unlock(&s->async_lock);
+        return;
+    }
+    /* Signals belong to the main loop, as for the vCPU threads. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    ret = pthread_create(&s->worker, NULL, kvm_async_worker, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!ret) {
+        s->worker_started = true;
+        g_atomic_int_set(&s->async_state, KVM_ASYNC_RUNNING);
+    }
+    /* else no thread: the sync point does the work inline */
+    g_mutex_unlock(&s->async_lock);
+}
+
+/*
+ * The sync point: wait for the worker (or do its work here), after which
+ * memslots and irqchip are final and every later change is synchronous.
+ * Any thread; the first one in joins the worker, the others wait.
+ */
+static void kvm_async_sync(KVMState *s)
+{
+    if (g_atomic_int_get(&s->async_state) == KVM_ASYNC_SYNCED) {
+        return;
+    }
+    g_mutex_lock(&s->async_lock);
+    while (g_atomic_int_get(&s->async_state) != KVM_ASYNC_SYNCED) {
+        if (s->joining) {
+            g_cond_wait(&s->async_cond, &s->async_lock);
+            continue;
+        }
+        s->joining = true;
+        if (s->worker_started) {
+            s->waiter = true;
+            if (!s->worker_done && s->worker_tid) {
+                /* best effort: failing leaves it at nice 19 */
+                setpriority(PRIO_PROCESS, s->worker_tid, 0);
+            }
+            while (!s->worker_done) {
+                g_cond_wait(&s->async_cond, &s->async_lock);
+            }
+            g_mutex_unlock(&s->async_lock);
+            pthread_join(s->worker, NULL);
+            g_mutex_lock(&s->async_lock);
+            s->worker_started = false;
+            s->worker_tid = 0;
+        } else {
+            g_mutex_unlock(&s->async_lock);
+            kvm_async_work(s);
+            g_mutex_lock(&s->async_lock);
+        }
+        s->joining = false;
+        g_atomic_int_set(&s->async_state, KVM_ASYNC_SYNCED);
+        g_cond_broadcast(&s->async_cond);
+    }
+    g_mutex_unlock(&s->async_lock);
+}
+
+bool kvm_memslots_pending(void)
+{
+    return g_atomic_int_get(&kvm_state.async_state) == KVM_ASYNC_RUNNING;
 }
 
 /* ---- shared/private conversion ---- */

@@ -37,15 +37,9 @@ void microvm_ram_layout(uint64_t ram_size, X86RamLayout *layout)
 
 static void microvm_set_irq(void *opaque, int irq, int level)
 {
-    const KVMCaps *caps;
-
-    if (!kvm_enabled()) {
-        return;
-    }
-    caps = kvm_get_caps();
-    /* Without an irqchip nobody could take the interrupt: the guests we
-     * run then poll the UART. */
-    if (caps && caps->irqchip) {
+    /* Without an irqchip (-ENODEV) nobody could take the interrupt: the
+     * guests we run then poll the UART. */
+    if (kvm_enabled()) {
         kvm_set_irq(irq, level);
     }
 }
@@ -105,10 +99,11 @@ static void microvm_machine_init(MachineState *ms, Error **errp)
                                 &mms->reset_port);
     memory_region_transaction_commit();
     mms->initialized = true;
-
-    if (kvm_enabled() && !kvm_memslots_check(errp)) {
-        return;
-    }
+    /*
+     * The RAM slots are being registered by the KVM memslot worker while
+     * we load the guest; cpus_create() waits for it and reports a refused
+     * slot (kvm_memslots_check()) before any vCPU exists.
+     */
 
     mms->serial = serial_isa_init(get_system_io(), MICROVM_SERIAL_BASE,
                                   MICROVM_SERIAL_IRQ, serial_hd(0),

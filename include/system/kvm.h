@@ -73,9 +73,21 @@ int kvm_accel_init_errno(void);
 /*
  * The memory listener cannot fail; the first memslot refused by the
  * aliasing check or by the kernel is kept and reported here (then
- * cleared).  Machine init calls it after mapping RAM.
+ * cleared).
+ *
+ * The RAM of the first memory transaction after kvm_accel_init() (the
+ * machine's) is registered by a worker thread, followed by the irqchip
+ * (kvm_set_irqchip_wanted()), so that start-up does not wait for the
+ * kernel.  kvm_memslots_check() is the sync point: it waits for that work
+ * (or does it, if no worker was started), and it returns the worker's
+ * error.  Call it before the first vCPU is created; cpus_create() does.
+ * Every later memslot change, lookup and cleanup syncs first.  A machine
+ * without vCPUs (kvm_set_irqchip_wanted(false)) has nobody to ask: the
+ * worker reports its error and requests exit(EXIT_FAILURE) itself.
  */
 bool kvm_memslots_check(Error **errp);
+/* True while the memslot worker runs (kvm_memslots_check() would wait). */
+bool kvm_memslots_pending(void);
 
 /* Drive GSI @irq of the in-kernel irqchip; 0 or -errno. */
 int kvm_set_irq(int irq, int level);

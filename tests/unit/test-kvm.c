@@ -437,6 +437,93 @@ static void test_memslot_wrong_alias(void)
     kvm_accel_cleanup();
 }
 
+/*
+ * The first RAM transaction after kvm_accel_init() goes to the memslot
+ * worker; kvm_memslots_check() is the sync point after which the slots
+ * and the irqchip are there, and later changes are synchronous again.
+ */
+static void test_memslot_async(void)
+{
+    MemoryRegion a, b, c;
+    KVMSlot slot;
+    unsigned before;
+
+    if (!init_kvm() || !need_gmem_mmap()) {
+        return;
+    }
+    gmem_ram_init(&a, "test-async-a", 4 * MiB);
+    gmem_ram_init(&b, "test-async-b", 2 * MiB);
+    memory_region_transaction_begin();
+    memory_region_add_subregion(get_system_memory(), 16 * MiB, &a);
+    memory_region_add_subregion(get_system_memory(), 64 * MiB, &b);
+    memory_region_transaction_commit();
+
+    g_assert_true(kvm_memslots_check(&error_abort));
+    g_assert_false(kvm_memslots_pending());
+    /* the irqchip the worker created after the slots */
+    g_assert_cmpint(kvm_irqchip_in_kernel(), ==,
+                    raw_check(kvm_get_vm_fd(), KVM_CAP_IRQCHIP) > 0);
+    g_assert_true(kvm_memslot_lookup(16 * MiB, &slot));
+    g_assert_cmphex(slot.memory_size, ==, 4 * MiB);
+    g_assert_cmpint(slot.guest_memfd, ==, a.ram_block->guest_memfd);
+    g_assert_cmphex(slot.userspace_addr, ==,
+                    (uint64_t)(uintptr_t)a.ram_block->host);
+    g_assert_true(kvm_memslot_lookup(64 * MiB + 4096, &slot));
+    g_assert_cmphex(slot.start_addr, ==, 64 * MiB);
+    g_assert_cmphex(slot.memory_size, ==, 2 * MiB);
+    g_assert_cmpint(slot.guest_memfd, ==, b.ram_block->guest_memfd);
+    before = kvm_memslots_used();
+
+    /* after the sync point: visible as soon as the listener returns */
+    gmem_ram_init(&c, "test-async-c", 2 * MiB);
+    memory_region_add_subregion(get_system_memory(), 96 * MiB, &c);
+    g_assert_false(kvm_memslots_pending());
+    g_assert_cmpuint(kvm_memslots_used(), ==, before + 1);
+    g_assert_true(kvm_memslot_lookup(96 * MiB, &slot));
+
+    memory_region_del_subregion(get_system_memory(), &c);
+    memory_region_del_subregion(get_system_memory(), &b);
+    memory_region_del_subregion(get_system_memory(), &a);
+    g_assert_false(kvm_memslot_lookup(16 * MiB, &slot));
+    g_assert_cmpuint(kvm_memslots_used(), ==, before - 2);
+    memory_region_finalize(&c);
+    memory_region_finalize(&b);
+    memory_region_finalize(&a);
+    kvm_accel_cleanup();
+}
+
+/* A slot the worker could not register is reported at the sync point. */
+static void test_memslot_async_error(void)
+{
+    MemoryRegion mr;
+    KVMSlot slot;
+    uint8_t *real_host;
+    Error *err = NULL;
+
+    if (!init_kvm() || !need_gmem_mmap()) {
+        return;
+    }
+    gmem_ram_init(&mr, "test-async-bad", 4 * MiB);
+    /* userspace_addr one page off the guest_memfd pages it should map */
+    real_host = mr.ram_block->host;
+    mr.ram_block->host = real_host + qemu_real_host_page_size();
+    memory_region_add_subregion(get_system_memory(), 16 * MiB, &mr);
+    mr.ram_block->host = real_host;
+
+    g_assert_false(kvm_memslots_check(&err));
+    g_assert_nonnull(err);
+    g_assert_nonnull(strstr(error_get_pretty(err), "aliasing"));
+    g_assert_nonnull(strstr(error_get_pretty(err), "refused"));
+    error_free(err);
+    g_assert_false(kvm_memslot_lookup(16 * MiB, &slot));
+    /* reported once */
+    g_assert_true(kvm_memslots_check(&error_abort));
+
+    memory_region_del_subregion(get_system_memory(), &mr);
+    memory_region_finalize(&mr);
+    kvm_accel_cleanup();
+}
+
 static void test_memslot_overlap(void)
 {
     uint64_t flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
@@ -567,8 +654,8 @@ typedef struct TestGuest {
  * 0x10-0x13 and a 4 KiB MMIO page are test devices.  One vCPU, paused,
  * with a long-mode boot state.
  */
-static bool guest_setup_n(TestGuest *g, const uint8_t *code, size_t len,
-                          unsigned ncpus)
+static bool guest_setup_full(TestGuest *g, const uint8_t *code, size_t len,
+                             unsigned ncpus, bool sync_first)
 {
     X86BootState st = { 0 };
     uint64_t *pml4, *pdpt, *pd, *gdt;
@@ -588,7 +675,9 @@ static bool guest_setup_n(TestGuest *g, const uint8_t *code, size_t len,
                           4096);
     memory_region_add_subregion(get_system_memory(), TEST_MMIO_GPA,
                                 &g->mmio);
-    g_assert_true(kvm_memslots_check(&error_abort));
+    if (sync_first) {
+        g_assert_true(kvm_memslots_check(&error_abort));
+    }
 
     m = memory_region_get_ram_ptr(&g->ram);
     pml4 = (uint64_t *)(m + 0x1000);
@@ -618,6 +707,12 @@ static bool guest_setup_n(TestGuest *g, const uint8_t *code, size_t len,
     g_assert_true(cpus_create(ncpus, &error_abort));
     x86_cpu_set_boot_state(0, &st);
     return true;
+}
+
+static bool guest_setup_n(TestGuest *g, const uint8_t *code, size_t len,
+                          unsigned ncpus)
+{
+    return guest_setup_full(g, code, len, ncpus, true);
 }
 
 static bool guest_setup(TestGuest *g, const uint8_t *code, size_t len)
@@ -712,6 +807,33 @@ static void test_vcpu_io(void)
     /* the vCPU now sleeps in hlt: pausing must still get it out */
     pause_all_vcpus();
     x86_cpu_dump_state(0, stderr);
+    guest_teardown(&g);
+}
+
+/*
+ * cpus_create() straight after mapping RAM: the vCPUs are created once
+ * the memslot worker is done (on a helper thread if it still runs), and
+ * the guest runs on the slots it registered.
+ */
+static void test_vcpu_async_create(void)
+{
+    /* mov al, 0x42; out 0x10, al; in al, 0x11; out 0x12, al; hlt loop */
+    static const uint8_t code[] = {
+        0xb0, 0x42, 0xe6, 0x10, 0xe4, 0x11, 0xe6, 0x12, 0xf4, 0xeb, 0xfd,
+    };
+    TestGuest g;
+    KVMSlot slot;
+
+    if (!guest_setup_full(&g, code, sizeof(code), 1, false)) {
+        return;
+    }
+    resume_all_vcpus();
+    g_assert_true(wait_until(two_io_writes));
+    g_assert_cmphex(g_atomic_int_get(&io_last), ==, (2 << 16) | 0x99);
+    g_assert_false(kvm_memslots_pending());
+    g_assert_true(kvm_memslot_lookup(0, &slot));
+    g_assert_cmpint(slot.guest_memfd, ==, g.ram.ram_block->guest_memfd);
+    pause_all_vcpus();
     guest_teardown(&g);
 }
 
@@ -849,8 +971,11 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/memslot/listener", test_memslot_listener);
     g_test_add_func("/kvm/memslot/wrong-alias", test_memslot_wrong_alias);
     g_test_add_func("/kvm/memslot/overlap", test_memslot_overlap);
+    g_test_add_func("/kvm/memslot/async", test_memslot_async);
+    g_test_add_func("/kvm/memslot/async-error", test_memslot_async_error);
     g_test_add_func("/kvm/convert", test_convert);
     g_test_add_func("/kvm/vcpu/io", test_vcpu_io);
+    g_test_add_func("/kvm/vcpu/async-create", test_vcpu_async_create);
     g_test_add_func("/kvm/vcpu/max", test_vcpu_max);
     g_test_add_func("/kvm/vcpu/ap-waits", test_vcpu_ap_waits);
     g_test_add_func("/kvm/vcpu/mmio", test_vcpu_mmio);
