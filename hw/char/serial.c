@@ -286,9 +286,14 @@ void serial_reset(SerialState *s)
 
 SerialState *serial_isa_init(MemoryRegion *io, hwaddr base, int irq,
                              Chardev *chr, SerialIrqFn *irq_fn,
-                             void *irq_opaque)
+                             void *irq_opaque, Error **errp)
 {
-    SerialState *s = g_new0(SerialState, 1);
+    SerialState *s;
+
+    if (chr && !qemu_chr_fe_claim(chr, errp)) {
+        return NULL;
+    }
+    s = g_new0(SerialState, 1);
 
     s->chr = chr;
     s->irq = irq;
@@ -309,7 +314,7 @@ void serial_free(SerialState *s)
         return;
     }
     if (s->chr) {
-        qemu_chr_set_handlers(s->chr, NULL, NULL, NULL);
+        qemu_chr_fe_release(s->chr);
     }
     memory_region_finalize(&s->io);
     g_free(s);

@@ -107,7 +107,10 @@ static void microvm_machine_init(MachineState *ms, Error **errp)
 
     mms->serial = serial_isa_init(get_system_io(), MICROVM_SERIAL_BASE,
                                   MICROVM_SERIAL_IRQ, serial_hd(0),
-                                  microvm_set_irq, mms);
+                                  microvm_set_irq, mms, errp);
+    if (!mms->serial) {
+        return;
+    }
 
     if (!x86_boot_prepare(&mms->boot, &mms->layout, ncpus,
                           ms->kernel_filename, ms->initrd_filename,

@@ -282,6 +282,14 @@ static const CliErrorCase cases[] = {
       "size (0x2000000) must be at least the initial memory size "
       "(0x4000000)\n" },
 
+    /* a chardev serves one front end */
+    { "serial-on-monitor-chardev", { "-machine", "microvm", "-accel", "qtest",
+                                     "-display", "none", "-nodefaults",
+                                     "-chardev", "null,id=c0",
+                                     "-mon", "chardev=c0,mode=control",
+                                     "-serial", "chardev:c0" },
+      PFX "Device 'c0' is in use\n" },
+
     /* CPUs */
     { "smp-too-many-microvm", { "-machine", "microvm", "-accel", "qtest",
                                 "-display", "none", "-nodefaults",

@@ -38,7 +38,7 @@ static void test_registers_and_irq(void)
 {
     IrqLog irq = { 0 };
     SerialState *s = serial_isa_init(get_system_io(), BASE, 4, NULL, irq_fn,
-                                     &irq);
+                                     &irq, &error_abort);
 
     /* idle: transmitter empty, no data, no interrupt pending */
     g_assert_cmphex(in(5) & 0x61, ==, 0x60);
@@ -96,7 +96,7 @@ static void test_registers_and_irq(void)
 static void test_wide_access(void)
 {
     SerialState *s = serial_isa_init(get_system_io(), BASE, 4, NULL, NULL,
-                                     NULL);
+                                     NULL, &error_abort);
 
     /* 16-bit write at MSR: low byte to MSR (read-only), high to SCR */
     cpu_io_write(BASE + 6, 0xa500, 2);
@@ -127,7 +127,8 @@ static void test_output_to_chardev(void)
     }
     /* file chardevs open their file when realized */
     g_assert_true(qemu_chr_realize_all(&error_abort));
-    s = serial_isa_init(get_system_io(), BASE, 4, chr, NULL, NULL);
+    s = serial_isa_init(get_system_io(), BASE, 4, chr, NULL, NULL,
+                        &error_abort);
     for (const char *p = "hello\n"; *p; p++) {
         while (!(in(5) & 0x20)) {
             /* transmitter busy: never, but poll as a driver would */
@@ -140,6 +141,32 @@ static void test_output_to_chardev(void)
     g_assert_cmpstr(data, ==, "hello\n");
     g_unlink(path);
     g_rmdir(dir);
+}
+
+/* A chardev another front end holds is refused, and freed again after. */
+static void test_chardev_in_use(void)
+{
+    Error *err = NULL;
+    Chardev *chr = qemu_chr_new("serial-busy", "null", &error_abort);
+    SerialState *s;
+
+    g_assert_true(qemu_chr_fe_claim(chr, &error_abort));
+    s = serial_isa_init(get_system_io(), BASE, 4, chr, NULL, NULL, &err);
+    g_assert_null(s);
+    g_assert_nonnull(err);
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "Device 'serial-busy' is in use");
+    error_free(err);
+    qemu_chr_fe_release(chr);
+
+    s = serial_isa_init(get_system_io(), BASE, 4, chr, NULL, NULL,
+                        &error_abort);
+    g_assert_nonnull(s);
+    serial_free(s);
+    /* released by serial_free: claimable again */
+    g_assert_true(qemu_chr_fe_claim(chr, &error_abort));
+    qemu_chr_fe_release(chr);
+    qemu_chr_cleanup();
 }
 
 static void test_serial_hds(void)
@@ -163,6 +190,7 @@ int main(int argc, char **argv)
     g_test_add_func("/serial/registers-irq", test_registers_and_irq);
     g_test_add_func("/serial/output", test_output_to_chardev);
     g_test_add_func("/serial/wide-access", test_wide_access);
+    g_test_add_func("/serial/chardev-in-use", test_chardev_in_use);
     g_test_add_func("/serial/hds", test_serial_hds);
     return g_test_run();
 }

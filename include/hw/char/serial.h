@@ -28,10 +28,11 @@ int serial_hds_count(void);
 /*
  * Create a UART whose 8 registers sit at @base of @io (the I/O address
  * space root).  @chr may be NULL: output is dropped, input never arrives.
+ * Fails ("Device 'ID' is in use") when another front end holds @chr.
  */
 SerialState *serial_isa_init(MemoryRegion *io, hwaddr base, int irq,
                              Chardev *chr, SerialIrqFn *irq_fn,
-                             void *irq_opaque);
+                             void *irq_opaque, Error **errp);
 void serial_reset(SerialState *s);
 void serial_free(SerialState *s);
 
