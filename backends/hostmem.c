@@ -11,6 +11,7 @@
 #include "system/hostmem.h"
 #include "system/ramblock.h"
 #include "system/kvm.h"
+#include "hw/boards.h"
 
 #ifndef GUEST_MEMFD_FLAG_MMAP
 #define GUEST_MEMFD_FLAG_MMAP           (1ULL << 0)
@@ -460,13 +461,14 @@ void host_memory_backend_class_add_share(ObjectClass *oc, bool def)
 static void host_memory_backend_init(Object *obj)
 {
     HostMemoryBackend *backend = MEMORY_BACKEND(obj);
+    MachineState *ms = current_machine_get();
 
     /*
-     * Defaults are applied from the registered values too; setting them
-     * here keeps the struct sane whatever order the two run in.
+     * The registered defaults were applied before this runs; merge and
+     * dump then follow -machine mem-merge / dump-guest-core, as in QEMU.
      */
-    backend->merge = true;
-    backend->dump = true;
+    backend->merge = ms ? ms->mem_merge : true;
+    backend->dump = ms ? ms->dump_guest_core : true;
     backend->reserve = true;
     backend->prealloc_threads = 1;
     backend->policy = HOST_MEM_POLICY_DEFAULT;

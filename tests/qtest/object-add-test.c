@@ -271,6 +271,38 @@ static void test_bad_input(void)
     qtest_quit(qts);
 }
 
+/*
+ * merge and dump default to the machine's mem-merge / dump-guest-core, on
+ * the command line and over QMP alike; an explicit value wins.
+ */
+static void test_machine_defaults(void)
+{
+    QTestState *qts = qtest_init("-machine none,mem-merge=off,"
+                                 "dump-guest-core=off "
+                                 "-object memory-backend-ram,id=cli,size=1M");
+    json_t *rsp, *v;
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"object-add\", \"arguments\": "
+                    "{\"qom-type\": \"memory-backend-memfd\", "
+                    "\"id\": \"qmp\", \"size\": 1048576, "
+                    "\"merge\": true}}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    v = qom_get(qts, "/objects/cli", "merge");
+    g_assert_true(json_is_false(v));
+    json_decref(v);
+    v = qom_get(qts, "/objects/cli", "dump");
+    g_assert_true(json_is_false(v));
+    json_decref(v);
+    v = qom_get(qts, "/objects/qmp", "merge");
+    g_assert_true(json_is_true(v));
+    json_decref(v);
+    v = qom_get(qts, "/objects/qmp", "dump");
+    g_assert_true(json_is_false(v));
+    json_decref(v);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -286,6 +318,7 @@ int main(int argc, char **argv)
         g_free(name);
     }
     g_test_add_func("/object-add/bad-input", test_bad_input);
+    g_test_add_func("/object-add/machine-defaults", test_machine_defaults);
     ret = g_test_run();
     rmdir(tmpdir);
     g_free(tmpdir);
