@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include "chardev/char.h"
 #include "qemu/main-loop.h"
+#include "proc-count.h"
 
 typedef struct Seen {
     GString *data[8];        /* bytes read per conn id */
@@ -214,19 +215,6 @@ static void test_backlog_cap(void)
     close(a);
     g_free(msg);
     rmdir(dir);
-}
-
-static int count_fds(void)
-{
-    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
-    int n = 0;
-
-    g_assert_nonnull(d);
-    while (g_dir_read_name(d)) {
-        n++;
-    }
-    g_dir_close(d);
-    return n;
 }
 
 /* Clients of a listening chardev nobody reads from don't leak their fds. */

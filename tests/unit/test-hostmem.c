@@ -16,6 +16,7 @@
 #include "system/hostmem.h"
 #include "system/ramblock.h"
 #include "system/kvm.h"
+#include "proc-count.h"
 
 #ifndef GUEST_MEMFD_FLAG_INIT_SHARED
 #define GUEST_MEMFD_FLAG_INIT_SHARED (1ULL << 1)
@@ -49,19 +50,6 @@ static RAMBlock *block_of(Object *obj)
 static void destroy(const char *id)
 {
     g_assert_true(user_creatable_del(id, &error_abort));
-}
-
-static int count_fds(void)
-{
-    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
-    int n = 0;
-
-    g_assert_nonnull(d);
-    while (g_dir_read_name(d)) {
-        n++;
-    }
-    g_dir_close(d);
-    return n;
 }
 
 static int count_maps(void)
