@@ -30,6 +30,30 @@ typedef struct KVMSlot {
     RAMBlock *block;
 } KVMSlot;
 
+/*
+ * The one seam between the VMM and KVM (DESIGN.md section 5): every
+ * system call whose meaning is KVM's goes through these hooks -- opening
+ * the device node, every ioctl on /dev/kvm, VM, vCPU and guest_memfd fds,
+ * closing them, and fallocate() on a guest_memfd.  The default is the
+ * real kernel; tests install a double (tests/kvm-double) before
+ * kvm_accel_init().  Each hook returns its result (>= 0) or -errno.
+ */
+typedef struct KVMOps {
+    const char *name;
+    int (*open_device)(const char *path, int flags, void *opaque);
+    int (*ioctl)(int fd, unsigned long request, void *arg, void *opaque);
+    int (*close)(int fd, void *opaque);
+    int (*fallocate)(int fd, int mode, uint64_t offset, uint64_t len,
+                     void *opaque);
+    void *opaque;
+} KVMOps;
+
+/* NULL puts the real kernel back.  Only while KVM is not initialised. */
+void kvm_set_ops(const KVMOps *ops);
+const KVMOps *kvm_get_ops(void);
+
+/* Ioctls through the seam: result, or -errno (EINTR is retried). */
+int kvm_fd_ioctl(int fd, unsigned long type, void *arg);
 /* /dev/kvm and VM ioctls: result, or -errno on failure. */
 int kvm_ioctl(unsigned long type, void *arg);
 int kvm_vm_ioctl(unsigned long type, void *arg);
