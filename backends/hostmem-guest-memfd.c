@@ -4,6 +4,7 @@
  * guest_memfd obtained from KVM (the dedicated-backend design).
  */
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qom/object_interfaces.h"
 #include "system/hostmem.h"
 
@@ -12,6 +13,18 @@ static bool guest_memfd_backend_memory_alloc(HostMemoryBackend *backend,
 {
     if (!backend->size) {
         error_setg(errp, "can't create backend with size 0");
+        return false;
+    }
+    /*
+     * KVM_CREATE_GUEST_MEMFD takes whole pages only; say so with the text
+     * QEMU uses for a backend whose size does not fit its page size,
+     * rather than pass on the kernel's bare EINVAL.
+     */
+    if (!QEMU_IS_ALIGNED(backend->size, qemu_real_host_page_size())) {
+        g_autofree char *page = size_to_str(qemu_real_host_page_size());
+
+        error_setg(errp, "backend '%s' memory size must be multiple of %s",
+                   object_get_typename(OBJECT(backend)), page);
         return false;
     }
     /* the kernel only allows MAP_SHARED mappings of a guest_memfd */

@@ -549,6 +549,59 @@ static void test_term_signal(gconstpointer opaque)
     g_free(sock);
 }
 
+/*
+ * A guest_memfd holds whole pages: a size that is not a multiple of the
+ * page size is refused with QEMU's text for it, on the command line and
+ * over QMP, and the refused object leaves nothing behind.
+ */
+static void test_gmem_unaligned(void)
+{
+    const char *obj = "memory-backend-guest-memfd,id=m,size=4097";
+    g_autofree char *page = g_strdup_printf("%ld KiB",
+                                            sysconf(_SC_PAGESIZE) / 1024);
+    g_autofree char *msg = g_strdup_printf(
+        "backend 'memory-backend-guest-memfd' memory size must be multiple "
+        "of %s", page);
+    g_autofree char *want = g_strdup_printf(PFX "-object %s: %s\n", obj,
+                                            msg);
+    g_autofree char *out = NULL, *err = NULL;
+    const char *argv[] = {
+        "-machine", "none", "-accel", "kvm", "-display", "none",
+        "-nodefaults", "-object", obj, NULL
+    };
+    const char *missing = qtest_guest_memfd_missing();
+    QTestState *qts;
+    json_t *rsp;
+
+    if (missing) {
+        g_autofree char *why = g_strdup_printf("%s not available: the "
+                                               "backend needs KVM", missing);
+
+        g_test_skip(why);
+        return;
+    }
+    g_assert_cmpint(run(argv, &out, &err), ==, 1);
+    g_assert_cmpstr(err, ==, want);
+
+    qts = qtest_init("-machine none -accel kvm -nodefaults");
+    rsp = qtest_qmp(qts, "{\"execute\": \"object-add\", \"arguments\": "
+                    "{\"qom-type\": \"memory-backend-guest-memfd\", "
+                    "\"id\": \"m\", \"size\": 4097}}");
+    g_assert_cmpstr(json_string_value(json_object_get(
+                        json_object_get(rsp, "error"), "class")), ==,
+                    "GenericError");
+    g_assert_cmpstr(json_string_value(json_object_get(
+                        json_object_get(rsp, "error"), "desc")), ==, msg);
+    json_decref(rsp);
+    /* the id is free again: nothing half-created stayed in /objects */
+    rsp = qtest_qmp(qts, "{\"execute\": \"object-add\", \"arguments\": "
+                    "{\"qom-type\": \"memory-backend-guest-memfd\", "
+                    "\"id\": \"m\", \"size\": 8192}}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -569,6 +622,7 @@ int main(int argc, char **argv)
         g_test_add_data_func(path, &backend_cases[i], test_start_backend);
         g_free(path);
     }
+    g_test_add_func("/cli/gmem-unaligned", test_gmem_unaligned);
     g_test_add_func("/cli/runstate", test_runstate);
     g_test_add_func("/cli/guest-reset", test_guest_reset);
     g_test_add_func("/cli/no-reboot", test_no_reboot);
