@@ -40,7 +40,6 @@ typedef struct CliErrorCase {
     const char *argv[24];      /* "@TMP@" is replaced by the temp dir */
     const char *expected;      /* the whole of stderr, "@TMP@" replaced */
     unsigned flags;
-    const char *skip;          /* always skipped, with this reason */
 } CliErrorCase;
 
 #define OBJ(arg) "-object", arg
@@ -268,9 +267,6 @@ static const CliErrorCase cases[] = {
       "Change the object's 'id' to something else or disable automatic "
       "creation of the default RAM backend by setting "
       "'memory-backend=ram' with '-machine'.\n" },
-    { "backend-used-twice", { NULL }, NULL, 0,
-      "no second consumer of a memory backend exists on this command line "
-      "(no -numa, no memory devices); machine_consume_memdev() refuses it" },
     { "m-garbage", { QT, "-m", "lots" },
       PFX "-m lots: Parameter 'size' expects a non-negative number below "
       "2^64\n" SIZE_HINT },
@@ -406,10 +402,6 @@ static void test_case(gconstpointer opaque)
     const char *missing;
     int n, status;
 
-    if (c->skip) {
-        g_test_skip(c->skip);
-        return;
-    }
     if ((c->flags & NEED_KVM) && (missing = qtest_kvm_missing())) {
         g_autofree char *why = g_strdup_printf("%s not available: the case "
                                                "needs KVM", missing);
@@ -496,7 +488,6 @@ int main(int argc, char **argv)
     g_assert(tmp_dir);
     host_has_hugepages = read_free_hugepages();
 
-    g_assert_cmpint(G_N_ELEMENTS(cases), >=, 40);
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *path = g_strdup_printf("/cli-errors/%s", cases[i].name);
 
