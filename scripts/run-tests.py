@@ -4,6 +4,8 @@
 
 TAP tests (every GTest binary runs with --tap) are counted per test case;
 other tests count as one case each.  Ends with 'N passed, N failed, N skipped'.
+'--exclude NAME' (repeatable) drops a test from the selection the other
+arguments make, e.g. the long functional tests from a sanitizer run.
 """
 import json
 import os
@@ -31,6 +33,19 @@ def count_tap(stdout):
 def main():
     args = sys.argv[1:]
     build = args.pop(0) if args and not args[0].startswith('-') else 'build'
+    excluded = set()
+    while '--exclude' in args:
+        i = args.index('--exclude')
+        excluded.add(args[i + 1])
+        del args[i:i + 2]
+    if excluded:
+        listing = subprocess.run(['meson', 'test', '-C', build, '--list'] +
+                                 args, check=True, capture_output=True,
+                                 text=True).stdout
+        names = [line.split(' / ', 1)[1].strip()
+                 for line in listing.splitlines() if ' / ' in line]
+        # the suite options stay: meson intersects them with the names
+        args = args + [n for n in names if n not in excluded]
     cmd = ['meson', 'test', '-C', build, '--print-errorlogs',
            '--num-processes', '2'] + args
     rc = subprocess.call(cmd)
