@@ -139,7 +139,7 @@ static void test_log(void)
     g_autofree char *text = NULL;
     QTestState *qts = qtest_init(args);
 
-    qtest_command(qts, "clock_step 7");
+    g_free(qtest_command(qts, "clock_step 7"));
     qtest_quit(qts);
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
     g_assert_true(g_regex_match_simple("^\\[R \\+[0-9]+\\.[0-9]{6}\\] "
