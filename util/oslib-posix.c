@@ -52,20 +52,25 @@ static int do_madvise_retry(char *addr, size_t len, int advice)
  */
 static bool madv_populate_supported(void)
 {
+    /*
+     * Every prealloc thread asks: atomic, and a second concurrent probe is
+     * harmless (same answer).  A plain int here was a data race (TSan).
+     */
     static int supported = -1;
+    int v = g_atomic_int_get(&supported);
 
-    if (supported < 0) {
+    if (v < 0) {
         size_t ps = qemu_real_host_page_size();
         void *p = mmap(NULL, ps, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-        supported = p != MAP_FAILED &&
-                    madvise(p, ps, MADV_POPULATE_WRITE) == 0;
+        v = p != MAP_FAILED && madvise(p, ps, MADV_POPULATE_WRITE) == 0;
         if (p != MAP_FAILED) {
             munmap(p, ps);
         }
+        g_atomic_int_set(&supported, v);
     }
-    return supported;
+    return v;
 }
 
 static void touch_pages(char *addr, size_t len, size_t pagesize)
