@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ThreadSanitizer builds only: tell TSan about GLib's mutexes.  GLib's
+ * GMutex and GCond on Linux are built on raw futex system calls inside the
+ * (uninstrumented) libglib, so TSan never sees the lock order they create
+ * and reports every access they protect as a race.  These wrappers take
+ * the place of GLib's functions for our code and annotate the
+ * acquire/release that the real call performs, instead of suppressing
+ * reports.
+ */
+#include "qemu/osdep.h"
+#include <dlfcn.h>
+
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+
+/* GLib's own function of that name (the next definition after ours). */
+#define REAL(name) \
+    static __typeof__(&name) real_##name; \
+    if (!real_##name) { \
+        real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name); \
+        g_assert(real_##name); \
+    }
+
+void g_mutex_lock(GMutex *mutex)
+{
+    REAL(g_mutex_lock);
+    real_g_mutex_lock(mutex);
+    __tsan_acquire(mutex);
+}
+
+gboolean g_mutex_trylock(GMutex *mutex)
+{
+    gboolean ok;
+
+    REAL(g_mutex_trylock);
+    ok = real_g_mutex_trylock(mutex);
+    if (ok) {
+        __tsan_acquire(mutex);
+    }
+    return ok;
+}
+
+void g_mutex_unlock(GMutex *mutex)
+{
+    REAL(g_mutex_unlock);
+    __tsan_release(mutex);
+    real_g_mutex_unlock(mutex);
+}
+
+void g_cond_wait(GCond *cond, GMutex *mutex)
+{
+    REAL(g_cond_wait);
+    __tsan_release(mutex);
+    real_g_cond_wait(cond, mutex);
+    __tsan_acquire(mutex);
+}
+
+gboolean g_cond_wait_until(GCond *cond, GMutex *mutex, gint64 end_time)
+{
+    gboolean ok;
+
+    REAL(g_cond_wait_until);
+    __tsan_release(mutex);
+    ok = real_g_cond_wait_until(cond, mutex, end_time);
+    __tsan_acquire(mutex);
+    return ok;
+}
