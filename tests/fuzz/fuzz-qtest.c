@@ -35,11 +35,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  */
 static bool big_transfer(const uint8_t *data, size_t size)
 {
-    g_autofree char *text = g_strndup((const char *)data, size);
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    const uint8_t *end = data + size;
 
-    for (char **l = lines; *l; l++) {
-        g_auto(GStrv) all = g_strsplit(*l, " ", -1);
+    while (data < end) {
+        const uint8_t *nl = memchr(data, '\n', end - data);
+        size_t len = (nl ? nl : end) - data;
+        /* the server reads each line as a C string: it ends at a NUL */
+        g_autofree char *line = g_strndup((const char *)data, len);
+        g_auto(GStrv) all = g_strsplit(line, " ", -1);
         const char *w[3] = { NULL };
         int n = 0;
 
@@ -55,6 +58,7 @@ static bool big_transfer(const uint8_t *data, size_t size)
             g_ascii_strtoull(w[2], NULL, 0) > 64 * 1024) {
             return true;
         }
+        data += len + 1;
     }
     return false;
 }
