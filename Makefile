@@ -57,6 +57,7 @@ $(FUZZ_BUILD)/build.ninja:
 
 check-fuzz: $(FUZZ_BUILD)/build.ninja
 	$(NINJA) -C $(FUZZ_BUILD) fuzz
+	python3 scripts/run-tests.py $(FUZZ_BUILD) --suite fuzz
 	bash tests/fuzz/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
 bench: all
