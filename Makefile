@@ -14,6 +14,10 @@ FUZZ_TIME ?= 60
 # huge -m size reach our own error path instead of aborting in malloc.
 export ASAN_OPTIONS ?= halt_on_error=1:abort_on_error=1:detect_leaks=1:allocator_may_return_null=1:handle_segv=1:detect_stack_use_after_return=0
 export UBSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1:print_stacktrace=1
+# GLib < 2.76 hands out g_slice memory from per-thread magazines that it
+# synchronizes internally, unseen by the sanitizers: plain malloc lets ASan
+# see each block's lifetime and TSan the hand-over between threads.
+export G_SLICE ?= always-malloc
 export TSAN_OPTIONS ?= halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
 
