@@ -64,8 +64,11 @@ bool cpu_should_park(CPUState *cpu)
 void cpu_kick(CPUState *cpu)
 {
     if (cpu->kvm_run) {
-        /* covers a kick that lands between the flag check and KVM_RUN */
-        cpu->kvm_run->immediate_exit = 1;
+        /*
+         * covers a kick that lands between the flag check and KVM_RUN;
+         * the vCPU thread clears it after KVM_RUN, hence atomic
+         */
+        __atomic_store_n(&cpu->kvm_run->immediate_exit, 1, __ATOMIC_RELAXED);
     }
     if (cpu->thread_started && cpu != current_cpu) {
         pthread_kill(cpu->thread, SIG_IPI);

@@ -38,13 +38,21 @@ bool kvm_init_vcpu(CPUState *cpu, Error **errp)
         error_setg_errno(errp, errno, "mmap'ing vcpu state failed");
         goto fail;
     }
-    cpu->kvm_run = run;
     if (!x86_cpu_setup_cpuid(cpu->kvm_fd, cpu->cpu_index, cpus_count(),
                              &local_err) ||
         !x86_cpu_setup_msrs(cpu->kvm_fd, &local_err)) {
         error_propagate(errp, local_err);
+        munmap(run, mmap_size);
         goto fail;
     }
+    /*
+     * Published only now and under the CPU lock: cpu_kick() writes
+     * immediate_exit through it from other threads, so it must never
+     * see a mapping that a failed set-up is about to unmap.
+     */
+    qemu_cpus_lock();
+    cpu->kvm_run = run;
+    qemu_cpus_unlock();
     return true;
 
 fail:
@@ -54,9 +62,14 @@ fail:
 
 void kvm_destroy_vcpu(CPUState *cpu)
 {
-    if (cpu->kvm_run) {
-        munmap(cpu->kvm_run, kvm_vcpu_mmap_size());
-        cpu->kvm_run = NULL;
+    struct kvm_run *run;
+
+    qemu_cpus_lock();
+    run = cpu->kvm_run;
+    cpu->kvm_run = NULL;
+    qemu_cpus_unlock();
+    if (run) {
+        munmap(run, kvm_vcpu_mmap_size());
     }
     if (cpu->kvm_fd >= 0) {
         kvm_fd_close(cpu->kvm_fd);
@@ -306,7 +319,8 @@ void kvm_cpu_exec(CPUState *cpu)
         }
         /* not retried on EINTR: that is how a kick gets us out */
         ret = kvm_fd_ioctl_once(cpu->kvm_fd, KVM_RUN, NULL);
-        run->immediate_exit = 0;
+        /* cpu_kick() sets it from other threads */
+        __atomic_store_n(&run->immediate_exit, 0, __ATOMIC_RELAXED);
         if (ret < 0) {
             int err = -ret;
 

@@ -72,13 +72,15 @@ bool kvm_irqchip_in_kernel(void);
 bool kvm_memslot_add_section(MemoryRegionSection *section, Error **errp);
 bool kvm_memslot_del_section(MemoryRegionSection *section, Error **errp);
 /*
- * The aliasing rule on its own: for a slot binding @rb's guest_memfd at
- * @gmem_offset, @hva must map the same pages (block->host + (gmem_offset -
- * block->guest_memfd_offset)), and for RAM_GUEST_MEMFD_SHARED blocks fd
- * and guest_memfd must be the same inode.
+ * The aliasing rule on its own: for a slot of @size bytes binding @rb's
+ * guest_memfd at @gmem_offset, @hva must map the same pages
+ * (block->host + (gmem_offset - block->guest_memfd_offset)), and for
+ * RAM_GUEST_MEMFD_SHARED blocks fd and guest_memfd must be the same
+ * inode and every VMA of [@hva, @hva + @size) must map that file at the
+ * matching offset.
  */
-bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
-                          Error **errp);
+bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t size,
+                          uint64_t gmem_offset, Error **errp);
 /* Slot covering @gpa (copied to *out), false when none. */
 bool kvm_memslot_lookup(hwaddr gpa, KVMSlot *out);
 unsigned kvm_memslots_used(void);

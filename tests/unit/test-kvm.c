@@ -436,7 +436,8 @@ static void test_memslot_wrong_alias(void)
 
     /* the caller's arithmetic must agree with the block's */
     g_assert_false(kvm_gmem_alias_check(rb, (uintptr_t)rb->host + 4096,
-                                        rb->guest_memfd_offset + 8192, &err));
+                                        4096, rb->guest_memfd_offset + 8192,
+                                        &err));
     g_assert_nonnull(strstr(error_get_pretty(err), "expected"));
     error_free(err);
     err = NULL;
@@ -457,7 +458,7 @@ static void test_memslot_wrong_alias(void)
 
     /* the helper agrees on the good alias, and the slot goes in */
     g_assert_true(kvm_gmem_alias_check(rb, (uintptr_t)rb->host + 8192,
-                                       rb->guest_memfd_offset + 8192,
+                                       4096, rb->guest_memfd_offset + 8192,
                                        &error_abort));
     g_assert_true(kvm_memslot_add_section(&sec, &error_abort));
     g_assert_cmpuint(kvm_memslots_used(), ==, before + 1);
