@@ -264,11 +264,19 @@ static bool kvm_arch_vm_init(KVMState *s, Error **errp)
 
     /* VMX needs these pages to emulate real mode; others ignore them. */
     if (check_extension(s->vm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
-        do_ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+        ret = do_ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "KVM_SET_IDENTITY_MAP_ADDR failed");
+            return false;
+        }
     }
     if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
-        do_ioctl(s->vm_fd, KVM_SET_TSS_ADDR,
-                 (void *)(uintptr_t)KVM_TSS_ADDR);
+        ret = do_ioctl(s->vm_fd, KVM_SET_TSS_ADDR,
+                       (void *)(uintptr_t)KVM_TSS_ADDR);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "KVM_SET_TSS_ADDR failed");
+            return false;
+        }
     }
     /*
      * The irqchip is created after the initial memslots (by the worker or
