@@ -19,10 +19,6 @@
 /* microvm needs few slots; the kernel offers thousands (no RSS for them). */
 #define KVM_MAX_SLOTS_USED 256
 
-/* Where VMX keeps its real-mode helpers: above any RAM microvm maps. */
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
-#define KVM_TSS_ADDR          0xfffbd000ULL
-
 /*
  * Start-up work handed to the memslot worker (see "Asynchronous initial
  * memslots" in docs/devel/kvm.rst).  Protected by async_lock.
@@ -198,13 +194,14 @@ int kvm_vm_ioctl(unsigned long type, void *arg)
     return do_ioctl(kvm_state.vm_fd, type, arg);
 }
 
-/* KVM_CHECK_EXTENSION: 0 for "no" and for errors alike. */
-static int64_t check_extension(int fd, long cap)
+int64_t kvm_check_extension_fd(int fd, long cap)
 {
     int ret = do_ioctl(fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)cap);
 
     return ret < 0 ? 0 : ret;
 }
+
+#define check_extension kvm_check_extension_fd
 
 static void kvm_probe_caps(KVMState *s)
 {
@@ -229,77 +226,8 @@ static void kvm_probe_caps(KVMState *s)
         v = check_extension(vm, KVM_CAP_NR_VCPUS);
     }
     c->max_vcpus = v > 0 ? v : 4;           /* api.rst: assume 4 */
-    /* Set once the irqchip really exists, see kvm_create_irqchip(). */
+    /* Set once the irqchip really exists: kvm_arch_irqchip_create(). */
     c->irqchip = false;
-}
-
-static bool kvm_create_irqchip(KVMState *s, Error **errp)
-{
-    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-    int ret;
-
-    if (!check_extension(s->vm_fd, KVM_CAP_IRQCHIP)) {
-        return true;
-    }
-    ret = do_ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, NULL);
-    if (ret < 0) {
-        error_setg_errno(errp, -ret, "Create kernel irqchip failed");
-        return false;
-    }
-    s->caps.irqchip = true;
-    if (check_extension(s->vm_fd, KVM_CAP_PIT2)) {
-        ret = do_ioctl(s->vm_fd, KVM_CREATE_PIT2, &pit);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Create kernel PIT failed");
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool kvm_arch_vm_init(KVMState *s, Error **errp)
-{
-    uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
-    int ret;
-
-    /* VMX needs these pages to emulate real mode; others ignore them. */
-    if (check_extension(s->vm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
-        ret = do_ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "KVM_SET_IDENTITY_MAP_ADDR failed");
-            return false;
-        }
-    }
-    if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
-        ret = do_ioctl(s->vm_fd, KVM_SET_TSS_ADDR,
-                       (void *)(uintptr_t)KVM_TSS_ADDR);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "KVM_SET_TSS_ADDR failed");
-            return false;
-        }
-    }
-    /*
-     * The irqchip is created after the initial memslots (by the worker or
-     * at the sync point): KVM only needs it before the first vCPU, and
-     * with it in place every later KVM_SET_USER_MEMORY_REGION2 costs
-     * milliseconds more on kvm_pvm.
-     */
-    s->irqchip_pending = kvm_irqchip_wanted;
-    if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
-        struct kvm_enable_cap cap = {
-            .cap = KVM_CAP_EXIT_HYPERCALL,
-            .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-        };
-
-        ret = do_ioctl(s->vm_fd, KVM_ENABLE_CAP, &cap);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Failed to enable "
-                             "KVM_CAP_EXIT_HYPERCALL for "
-                             "KVM_HC_MAP_GPA_RANGE");
-            return false;
-        }
-    }
-    return true;
 }
 
 static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s);
@@ -408,7 +336,14 @@ bool kvm_accel_init(int vm_type, Error **errp)
     s->vcpu_mmap_size = ret;
 
     kvm_probe_caps(s);
-    if (!kvm_arch_vm_init(s, errp)) {
+    /*
+     * The irqchip is created after the initial memslots (by the worker or
+     * at the sync point): KVM only needs it before the first vCPU, and
+     * with it in place every later KVM_SET_USER_MEMORY_REGION2 costs
+     * milliseconds more on kvm_pvm.
+     */
+    s->irqchip_pending = kvm_irqchip_wanted;
+    if (!kvm_arch_vm_init(s->vm_fd, &s->caps, errp)) {
         kvm_last_init_errno = EINVAL;
         goto fail;
     }
@@ -904,7 +839,7 @@ static void kvm_async_work(KVMState *s)
     if (!failed && irqchip && !g_atomic_int_get(&s->cancelled)) {
         Error *err = NULL;
 
-        if (!kvm_create_irqchip(s, &err)) {
+        if (!kvm_arch_irqchip_create(s->vm_fd, &s->caps.irqchip, &err)) {
             kvm_record_memslot_error(s, err, true);
         }
     }

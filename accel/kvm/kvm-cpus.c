@@ -38,9 +38,7 @@ bool kvm_init_vcpu(CPUState *cpu, Error **errp)
         error_setg_errno(errp, errno, "mmap'ing vcpu state failed");
         goto fail;
     }
-    if (!x86_cpu_setup_cpuid(cpu->kvm_fd, cpu->cpu_index, cpus_count(),
-                             &local_err) ||
-        !x86_cpu_setup_msrs(cpu->kvm_fd, &local_err)) {
+    if (!kvm_arch_init_vcpu(cpu, &local_err)) {
         error_propagate(errp, local_err);
         munmap(run, mmap_size);
         goto fail;
@@ -87,7 +85,7 @@ static void cpu_set_flag(CPUState *cpu, bool *flag)
 static void cpu_guest_error_dump(CPUState *cpu)
 {
     fprintf(stderr, "vCPU %u registers:\n", cpu->cpu_index);
-    x86_cpu_dump_fd(cpu->kvm_fd, stderr);
+    kvm_arch_dump_vcpu(cpu, stderr);
 }
 
 /* Picks up a boot state given since the last run; false = keep parked. */

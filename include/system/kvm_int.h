@@ -58,6 +58,8 @@ int kvm_fd_ioctl(int fd, unsigned long type, void *arg);
 int kvm_fd_ioctl_once(int fd, unsigned long type, void *arg);
 /* Close a /dev/kvm, VM or vCPU fd through the seam; 0 or -errno. */
 int kvm_fd_close(int fd);
+/* KVM_CHECK_EXTENSION on @fd: the value, 0 for "no" and errors alike. */
+int64_t kvm_check_extension_fd(int fd, long cap);
 /* /dev/kvm and VM ioctls: result, or -errno on failure. */
 int kvm_ioctl(unsigned long type, void *arg);
 int kvm_vm_ioctl(unsigned long type, void *arg);
@@ -127,6 +129,19 @@ void cpu_kick(CPUState *cpu);
 void cpu_boot_state_changed(unsigned cpu_index);
 /* Signal used to kick vCPUs out of KVM_RUN. */
 #define SIG_IPI SIGUSR1
+
+/*
+ * The architecture's part of the accelerator (target/i386/kvm.c).
+ * kvm_arch_vm_init(): right after KVM_CREATE_VM and the capability
+ * probe (x86: real-mode helper pages, the MAP_GPA_RANGE exit).
+ * kvm_arch_irqchip_create(): before the first vCPU, after the initial
+ * memslots; *created says whether an in-kernel irqchip now exists.
+ * kvm_arch_init_vcpu(): after KVM_CREATE_VCPU and the kvm_run mapping.
+ */
+bool kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp);
+bool kvm_arch_irqchip_create(int vm_fd, bool *created, Error **errp);
+bool kvm_arch_init_vcpu(CPUState *cpu, Error **errp);
+void kvm_arch_dump_vcpu(CPUState *cpu, FILE *f);
 
 /* target/i386/cpu.c */
 /* CPUID table from KVM_GET_SUPPORTED_CPUID, fixed up for @cpu_index. */
