@@ -356,6 +356,7 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     kvm_initialized = true;
     qemu_prealloc_set_gmem_fallocate(kvm_gmem_fallocate);
+    cpus_register_accel(&kvm_accel_ops);
 
     s->listener.region_add = kvm_listener_add;
     s->listener.region_del = kvm_listener_del;
@@ -381,6 +382,7 @@ void kvm_accel_cleanup(void)
     }
     kvm_initialized = false;
     qemu_prealloc_set_gmem_fallocate(NULL);
+    cpus_register_accel(NULL);
     /* Unregistering first keeps the listener from deleting slots one by
      * one: closing the VM drops them all at once. */
     kvm_state_reset(&kvm_state);

@@ -343,3 +343,27 @@ void kvm_cpu_exec(CPUState *cpu)
         }
     }
 }
+
+static unsigned kvm_max_vcpus(void)
+{
+    return kvm_get_caps()->max_vcpus;
+}
+
+/* The vCPU thread clears immediate_exit after KVM_RUN: hence atomic. */
+static void kvm_kick_vcpu(CPUState *cpu)
+{
+    if (cpu->kvm_run) {
+        __atomic_store_n(&cpu->kvm_run->immediate_exit, 1, __ATOMIC_RELAXED);
+    }
+}
+
+const AccelOps kvm_accel_ops = {
+    .name = "kvm",
+    .max_vcpus = kvm_max_vcpus,
+    .vcpus_pending = kvm_memslots_pending,
+    .vcpus_ready = kvm_memslots_check,
+    .init_vcpu = kvm_init_vcpu,
+    .destroy_vcpu = kvm_destroy_vcpu,
+    .cpu_exec = kvm_cpu_exec,
+    .kick_vcpu = kvm_kick_vcpu,
+};

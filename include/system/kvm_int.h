@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "system/cpus.h"
 #include "system/kvm.h"
 #include "system/memory.h"
 #include "system/ramblock.h"
@@ -119,6 +120,9 @@ void kvm_destroy_vcpu(CPUState *cpu);
  * userspace HLT, fatal guest error).  Called without the BQL.
  */
 void kvm_cpu_exec(CPUState *cpu);
+
+/* The accelerator's operations for system/cpus.c (registered at init). */
+extern const AccelOps kvm_accel_ops;
 
 /* system/cpus.c services for the run loop. */
 void qemu_cpus_lock(void);
