@@ -137,7 +137,7 @@ void cpu_boot_state_changed(unsigned cpu_index);
 /*
  * The architecture's part of the accelerator (target/i386/kvm.c).
  * kvm_arch_vm_init(): right after KVM_CREATE_VM and the capability
- * probe (x86: real-mode helper pages, the MAP_GPA_RANGE exit).
+ * probe (x86: real-mode helper pages).
  * kvm_arch_irqchip_create(): before the first vCPU, after the initial
  * memslots; *created says whether an in-kernel irqchip now exists.
  * kvm_arch_init_vcpu(): after KVM_CREATE_VCPU and the kvm_run mapping.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The x86 part of the KVM accelerator (the kvm_arch_* hooks): real-mode
- * helper pages, the in-kernel irqchip and PIT, the MAP_GPA_RANGE exit,
- * and the CPUID/MSR set-up of each vCPU.
+ * helper pages, the in-kernel irqchip and PIT, and the CPUID/MSR set-up
+ * of each vCPU.
  */
 #include "qemu/osdep.h"
 #include "linux/kvm.h"
@@ -36,20 +36,7 @@ bool kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp)
             return false;
         }
     }
-    if (caps->exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
-        struct kvm_enable_cap cap = {
-            .cap = KVM_CAP_EXIT_HYPERCALL,
-            .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-        };
-
-        ret = kvm_fd_ioctl(vm_fd, KVM_ENABLE_CAP, &cap);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Failed to enable "
-                             "KVM_CAP_EXIT_HYPERCALL for "
-                             "KVM_HC_MAP_GPA_RANGE");
-            return false;
-        }
-    }
+    /* KVM_CAP_EXIT_HYPERCALL: confidential guests only (kvm-convert.c) */
     return true;
 }
 

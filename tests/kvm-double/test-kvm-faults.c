@@ -54,9 +54,6 @@ static const FaultOp ops[] = {
       "KVM_SET_IDENTITY_MAP_ADDR failed: %s" },
     { "SET_TSS_ADDR", KVM_SET_TSS_ADDR, HOST, 0, STARTUP,
       "KVM_SET_TSS_ADDR failed: %s" },
-    { "ENABLE_CAP(EXIT_HYPERCALL)", KVM_ENABLE_CAP, LAB, 1, STARTUP,
-      "Failed to enable KVM_CAP_EXIT_HYPERCALL for KVM_HC_MAP_GPA_RANGE: "
-      "%s" },
     { "CREATE_GUEST_MEMFD", KVM_CREATE_GUEST_MEMFD, HOST, 0, STARTUP,
       "Error creating KVM guest_memfd: %s" },
     { "SET_USER_MEMORY_REGION2", KVM_SET_USER_MEMORY_REGION2, HOST, 0,
