@@ -638,8 +638,8 @@ static struct kvm_userspace_memory_region2 *find_slot(DVm *vm, uint32_t id,
     return NULL;
 }
 
-static void gmem_bind(KVMDouble *d, const struct kvm_userspace_memory_region2 *s,
-                      bool bind)
+static void gmem_bind(KVMDouble *d,
+                      const struct kvm_userspace_memory_region2 *s, bool bind)
 {
     DGmem *g;
 

@@ -20,7 +20,7 @@
 typedef enum KVMDoubleProfile {
     KVM_DOUBLE_HOST_618,      /* "host-6.18": kvm_pvm, Linux 6.18, type 0 */
     KVM_DOUBLE_LAB_73,        /* "lab-7.3": Linux 7.3 + SW_PROTECTED_VM */
-    KVM_DOUBLE_INPLACE_V7,    /* "inplace-v7": v7 series, vm_memory_attributes=0 */
+    KVM_DOUBLE_INPLACE_V7,    /* "inplace-v7": vm_memory_attributes=0 */
     KVM_DOUBLE_NR_PROFILES,
 } KVMDoubleProfile;
 
