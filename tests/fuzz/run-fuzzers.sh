@@ -11,7 +11,7 @@ secs=$2
 shift 2
 src=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(object-parse qmp qtest)
+[ ${#targets[@]} -gt 0 ] || targets=(object-parse qmp qtest convert)
 out="$build/fuzz"
 mkdir -p "$out"
 status=0
