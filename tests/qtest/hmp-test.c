@@ -204,6 +204,19 @@ static void test_object_add_del(void)
     qtest_quit(qts);
 }
 
+/* -S: QEMU names the run state when it is not plain "paused". */
+static void test_status_prelaunch(void)
+{
+    QTestState *qts = qtest_init("-machine none -S");
+
+    assert_hmp(qts, "info status", "VM status: paused (prelaunch)\r\n");
+    assert_hmp(qts, "cont", "");
+    assert_hmp(qts, "info status", "VM status: running\r\n");
+    assert_hmp(qts, "stop", "");
+    assert_hmp(qts, "info status", "VM status: paused\r\n");
+    qtest_quit(qts);
+}
+
 /* QEMU's echo of typing @text at the end of the line, key by key. */
 static void append_echo(GString *s, const char *text)
 {
@@ -332,6 +345,7 @@ int main(int argc, char **argv)
     qtest_qemu_binary();
     g_test_add_func("/hmp/outputs", test_outputs);
     g_test_add_func("/hmp/object-add-del", test_object_add_del);
+    g_test_add_func("/hmp/status-prelaunch", test_status_prelaunch);
     g_test_add_func("/hmp/monitor-stdio", test_monitor_stdio);
     g_test_add_func("/hmp/monitor-editing", test_monitor_editing);
     g_test_add_func("/hmp/mon-socket", test_mon_socket);
