@@ -40,8 +40,7 @@ struct Monitor {
     Chardev *chr;              /* NULL: output only collected */
     int conn;
     GString *out;
-    bool interactive;          /* line editor, prompt */
-    int suspended;
+    int suspended;             /* > 0: no prompt, input ignored */
     LineEditor ed;
 };
 
@@ -696,14 +695,13 @@ static void editor_key(Monitor *mon, uint8_t c)
 
 /* Chardev front end */
 
-static Monitor *monitor_new(Chardev *chr, int conn, bool interactive)
+static Monitor *monitor_new(Chardev *chr, int conn)
 {
     Monitor *mon = g_new0(Monitor, 1);
 
     mon->chr = chr;
     mon->conn = conn;
     mon->out = g_string_new(NULL);
-    mon->interactive = interactive;
     mon->ed.hist_pos = -1;
     return mon;
 }
@@ -740,7 +738,7 @@ static void monitor_hmp_event(void *opaque, int conn, ChrEvent event)
         if (g_hash_table_contains(hmp->sessions, GINT_TO_POINTER(conn))) {
             return;
         }
-        mon = monitor_new(hmp->chr, conn, true);
+        mon = monitor_new(hmp->chr, conn);
         g_hash_table_insert(hmp->sessions, GINT_TO_POINTER(conn), mon);
         monitor_printf(mon, "QEMU %s monitor - type 'help' for more "
                        "information\n", hmp_qemu_version());
@@ -794,7 +792,7 @@ void qmp_human_monitor_command(json_t *args, json_t **ret, Error **errp)
                    "a CPU number");
         return;
     }
-    mon = monitor_new(NULL, 0, false);
+    mon = monitor_new(NULL, 0);
     handle_hmp_command(mon, line);
     *ret = json_string(mon->out->str);
     monitor_free(mon);
