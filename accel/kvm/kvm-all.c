@@ -343,8 +343,9 @@ bool kvm_accel_init(int vm_type, Error **errp)
      * milliseconds more on kvm_pvm.
      */
     s->irqchip_pending = kvm_irqchip_wanted;
-    if (!kvm_arch_vm_init(s->vm_fd, &s->caps, errp)) {
-        kvm_last_init_errno = EINVAL;
+    ret = kvm_arch_vm_init(s->vm_fd, &s->caps, errp);
+    if (ret < 0) {
+        kvm_last_init_errno = -ret;
         goto fail;
     }
 
