@@ -240,7 +240,6 @@ static bool kvm_create_irqchip(KVMState *s, Error **errp)
 static bool kvm_arch_vm_init(KVMState *s, Error **errp)
 {
     uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
-    int ret;
 
     /* VMX needs these pages to emulate real mode; others ignore them. */
     if (check_extension(s->vm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
@@ -256,20 +255,7 @@ static bool kvm_arch_vm_init(KVMState *s, Error **errp)
      * milliseconds more on kvm_pvm.
      */
     s->irqchip_pending = kvm_irqchip_wanted;
-    if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
-        struct kvm_enable_cap cap = {
-            .cap = KVM_CAP_EXIT_HYPERCALL,
-            .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-        };
-
-        ret = do_ioctl(s->vm_fd, KVM_ENABLE_CAP, &cap);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Failed to enable "
-                             "KVM_CAP_EXIT_HYPERCALL for "
-                             "KVM_HC_MAP_GPA_RANGE");
-            return false;
-        }
-    }
+    /* KVM_CAP_EXIT_HYPERCALL: confidential guests only (kvm-convert.c) */
     return true;
 }
 
@@ -346,9 +332,17 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     s->caps.vm_types = types;
     if (vm_type < 0 || vm_type >= 64 || !(types & (1ULL << vm_type))) {
+        /* x86 VM types (spec/kvm-guest-memfd-abi.md §2), for the message */
+        static const char *const type_names[] = {
+            "KVM_X86_DEFAULT_VM", "KVM_X86_SW_PROTECTED_VM", "KVM_X86_SEV_VM",
+            "KVM_X86_SEV_ES_VM", "KVM_X86_SNP_VM", "KVM_X86_TDX_VM",
+        };
+
         kvm_last_init_errno = EINVAL;
-        error_setg(errp, "KVM VM type %d is not supported by this host "
-                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type, types);
+        error_setg(errp, "KVM VM type %d (%s) is not supported by this host "
+                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type,
+                   vm_type >= 0 && vm_type < (int)ARRAY_SIZE(type_names) ?
+                   type_names[vm_type] : "unknown", types);
         goto fail;
     }
 
@@ -409,6 +403,7 @@ void kvm_accel_cleanup(void)
         return;
     }
     kvm_initialized = false;
+    kvm_confidential_cleanup();
     /* Unregistering first keeps the listener from deleting slots one by
      * one: closing the VM drops them all at once. */
     kvm_state_reset(&kvm_state);
@@ -519,7 +514,7 @@ bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
                    ")", rb->idstr, hva, gmem_offset, expect);
         return false;
     }
-    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED)) {
+    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED) || (rb->flags & RAM_GUEST_MEMFD)) {
         /* legacy: shared pages live elsewhere by design */
         return true;
     }
@@ -934,6 +929,11 @@ static void kvm_async_sync(KVMState *s)
         g_cond_broadcast(&s->async_cond);
     }
     g_mutex_unlock(&s->async_lock);
+}
+
+void kvm_memslots_sync(void)
+{
+    kvm_async_sync(&kvm_state);
 }
 
 bool kvm_memslots_pending(void)

@@ -173,8 +173,9 @@ static void handle_hypercall(struct kvm_run *run)
         return;
     }
     bql_lock();
-    ret = kvm_convert_memory(gpa, npages * 4096,
-                             attrs & KVM_MAP_GPA_RANGE_ENCRYPTED);
+    ret = kvm_convert_guest_request(gpa, npages * 4096,
+                                    attrs & KVM_MAP_GPA_RANGE_ENCRYPTED,
+                                    "KVM_HC_MAP_GPA_RANGE");
     bql_unlock();
     run->hypercall.ret = ret;
 }
@@ -278,8 +279,9 @@ static bool handle_memory_fault(CPUState *cpu)
     int ret;
 
     bql_lock();
-    ret = kvm_convert_memory(run->memory_fault.gpa, run->memory_fault.size,
-                             to_private);
+    ret = kvm_convert_guest_request(run->memory_fault.gpa,
+                                    run->memory_fault.size, to_private,
+                                    "KVM_EXIT_MEMORY_FAULT");
     bql_unlock();
     if (ret < 0) {
         qemu_system_guest_error("KVM: failed to convert memory fault at "
