@@ -15,6 +15,10 @@
 #include "system/memory.h"
 #include "system/ramblock.h"
 #include "system/ram-block-attributes.h"
+#include "qom/object_interfaces.h"
+#include "system/hostmem.h"
+#include "system/confidential-guest-support.h"
+#include "hw/boards.h"
 #include "kvm-double.h"
 
 #define PSZ 4096ULL
@@ -375,6 +379,140 @@ static void test_no_type1(void)
     dbl = NULL;
 }
 
+/* ---- start-up: the machine, its CGS and the backends ---- */
+
+static MachineState *machine_with_cgs(bool in_place)
+{
+    MachineState *ms = MACHINE(object_new(MACHINE_TYPE_NAME("none")));
+    json_t *props = json_pack("{s:b}", "convert-in-place", in_place);
+
+    object_property_add_child(object_get_root(), "machine", OBJECT(ms));
+    object_unref(OBJECT(ms));
+    current_machine_set(ms);
+    g_assert_nonnull(user_creatable_add_type(TYPE_SW_PROTECTED_VM, "cgs0",
+                                             props, &error_abort));
+    json_decref(props);
+    g_assert_true(object_property_set_str(OBJECT(ms),
+                                          "confidential-guest-support",
+                                          "cgs0", &error_abort));
+    g_assert_true(confidential_guest_kvm_init(ms->cgs, &error_abort));
+    g_assert_true(ms->cgs->ready);
+    return ms;
+}
+
+static void machine_end(MachineState *ms)
+{
+    if (ms->ram && ms->ram->container) {
+        memory_region_del_subregion(ms->ram->container, ms->ram);
+    }
+    current_machine_set(NULL);
+    object_unparent(OBJECT(ms));
+    user_creatable_cleanup();
+}
+
+static Object *backend(const char *type, const char *id, const char *json,
+                       Error **errp)
+{
+    json_t *props = json_loads(json, 0, NULL);
+    Object *o = user_creatable_add_type(type, id, props, errp);
+
+    json_decref(props);
+    return o;
+}
+
+static void test_startup_inplace(void)
+{
+    MachineState *ms;
+    Object *o;
+    RAMBlock *rb;
+    Error *err = NULL;
+
+    start(KVM_DOUBLE_INPLACE_V7, KVM_X86_SW_PROTECTED_VM);
+    ms = machine_with_cgs(true);
+    g_assert_cmpint(confidential_guest_memory_model(), ==,
+                    CGS_MODEL_IN_PLACE);
+    /* the machine's CGS cannot go away */
+    g_assert_false(user_creatable_del("cgs0", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "object 'cgs0' is in use, "
+                    "can not be deleted");
+    g_clear_pointer(&err, error_free);
+
+    /* memory-backend-memfd with guest-memfd=auto becomes a guest_memfd */
+    o = backend("memory-backend-memfd", "m0", "{\"size\": 2097152}",
+                &error_abort);
+    g_assert_true(host_memory_backend_is_guest_memfd(MEMORY_BACKEND(o)));
+    rb = MEMORY_BACKEND(o)->mr.ram_block;
+    g_assert_true(rb->flags & RAM_GUEST_MEMFD_IN_PLACE);
+    g_assert_cmpint(kvm_double_gmem_flags(dbl, rb->fd), ==,
+                    GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED);
+    g_assert_cmpint(ram_block_convert_model(rb), ==, RAM_CONVERT_IN_PLACE);
+
+    /* what cannot convert in place is refused, naming backend and rule */
+    g_assert_null(backend("memory-backend-memfd", "m1",
+                          "{\"size\": 2097152, \"guest-memfd\": \"off\"}",
+                          &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "cannot set up private guest "
+                    "memory for m1: convert-in-place=on needs guest RAM in a "
+                    "guest_memfd, not memory-backend-memfd");
+    g_clear_pointer(&err, error_free);
+    g_assert_null(backend("memory-backend-ram", "m2", "{\"size\": 2097152}",
+                          &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "cannot set up private guest "
+                    "memory for m2: convert-in-place=on needs guest RAM in a "
+                    "guest_memfd, not memory-backend-ram");
+    g_clear_pointer(&err, error_free);
+    g_assert_null(object_resolve_path_component(object_get_objects_root(),
+                                                "m2"));
+
+    /* the default RAM backend is a guest_memfd too */
+    ms->ram_size = 2 * MiB;
+    g_assert_true(machine_run_board_init(ms, &error_abort));
+    o = object_resolve_path_component(object_get_objects_root(), "ram");
+    g_assert_nonnull(o);
+    g_assert_cmpstr(object_get_typename(o), ==,
+                    TYPE_MEMORY_BACKEND_GUEST_MEMFD);
+    g_assert_true(host_memory_backend_is_guest_memfd(MEMORY_BACKEND(o)));
+    machine_end(ms);
+    stop();
+}
+
+static void test_startup_legacy(void)
+{
+    MachineState *ms;
+    Object *o;
+    RAMBlock *rb;
+
+    start(KVM_DOUBLE_LAB_73, KVM_X86_SW_PROTECTED_VM);
+    ms = machine_with_cgs(false);
+    g_assert_cmpint(confidential_guest_memory_model(), ==, CGS_MODEL_LEGACY);
+    g_assert_cmphex(kvm_double_hypercalls_enabled(dbl), ==,
+                    1ULL << KVM_HC_MAP_GPA_RANGE);
+    /* the same memfd line: a memfd here, plus a private guest_memfd */
+    o = backend("memory-backend-memfd", "m0", "{\"size\": 2097152}",
+                &error_abort);
+    g_assert_false(host_memory_backend_is_guest_memfd(MEMORY_BACKEND(o)));
+    rb = MEMORY_BACKEND(o)->mr.ram_block;
+    g_assert_cmpint(ram_block_convert_model(rb), ==, RAM_CONVERT_LEGACY);
+    g_assert_cmpint(kvm_double_gmem_flags(dbl, rb->guest_memfd), ==, 0);
+    g_assert_cmpint(kvm_double_gmem_flags(dbl, rb->fd), ==, -EBADF);
+    /* any backend type works in the legacy model */
+    o = backend("memory-backend-ram", "m1", "{\"size\": 2097152}",
+                &error_abort);
+    rb = MEMORY_BACKEND(o)->mr.ram_block;
+    g_assert_cmpint(ram_block_convert_model(rb), ==, RAM_CONVERT_LEGACY);
+    g_assert_cmpuint(ram_block_attributes_get(rb)->nr_private, ==, 512);
+    machine_end(ms);
+    stop();
+}
+
+static void test_default_vm_no_conversions(void)
+{
+    /* a guest that is not confidential: no hypercall exits for us */
+    start(KVM_DOUBLE_LAB_73, KVM_X86_DEFAULT_VM);
+    g_assert_cmphex(kvm_double_hypercalls_enabled(dbl), ==, 0);
+    stop();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -385,5 +523,9 @@ int main(int argc, char **argv)
                     test_inplace_needs_gmem_attributes);
     g_test_add_func("/kvm-convert/legacy", test_legacy);
     g_test_add_func("/kvm-convert/no-type1", test_no_type1);
+    g_test_add_func("/kvm-convert/startup-in-place", test_startup_inplace);
+    g_test_add_func("/kvm-convert/startup-legacy", test_startup_legacy);
+    g_test_add_func("/kvm-convert/default-vm-no-hypercall-exits",
+                    test_default_vm_no_conversions);
     return g_test_run();
 }
