@@ -19,6 +19,9 @@
 #include "system/hostmem.h"
 #include "system/confidential-guest-support.h"
 #include "hw/boards.h"
+#include "system/cpus.h"
+#include "hw/i386/x86-boot.h"
+#include "hw/i386/x86-cpu.h"
 #include "kvm-double.h"
 
 #define PSZ 4096ULL
@@ -513,6 +516,99 @@ static void test_default_vm_no_conversions(void)
     stop();
 }
 
+/* ---- requests from the guest: scripted exits of a real vCPU thread ---- */
+
+/* Let vCPU 0 run until it took @runs exits and parked on the last HLT. */
+static void run_until(unsigned runs)
+{
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    CPUState *c = qemu_get_cpu(0);
+
+    resume_all_vcpus();
+    for (;;) {
+        bool parked;
+
+        qemu_cpus_lock();
+        parked = c->halted && c->stopped;
+        qemu_cpus_unlock();
+        if (parked && kvm_double_vcpu_runs(dbl, 0) >= runs) {
+            return;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            g_error("vCPU 0 did not run: %u exits, halted %d crashed %d",
+                    kvm_double_vcpu_runs(dbl, 0), c->halted, c->crashed);
+        }
+        g_usleep(500);
+    }
+}
+
+static int64_t hypercall(uint64_t gpa, uint64_t npages, uint64_t attrs)
+{
+    unsigned runs = kvm_double_vcpu_runs(dbl, 0);
+    int64_t ret = 1;
+
+    kvm_double_queue_hypercall(dbl, 0, KVM_HC_MAP_GPA_RANGE, gpa, npages,
+                               attrs);
+    /* the HLT's KVM_RUN is where the double reads the ret back */
+    kvm_double_queue_hlt(dbl, 0);
+    run_until(runs + 2);
+    g_assert_true(kvm_double_hypercall_ret(dbl, 0, &ret));
+
+    return ret;
+}
+
+static void test_guest_requests(void)
+{
+    MemoryRegion ram;
+    RamBlockAttributes *a;
+    unsigned runs;
+
+    start(KVM_DOUBLE_INPLACE_V7, KVM_X86_SW_PROTECTED_VM);
+    g_assert_true(kvm_confidential_setup(CGS_MODEL_IN_PLACE, &error_abort));
+    inplace_block(&ram, "ram0", 2 * MiB);
+    memory_region_add_subregion(get_system_memory(), 0, &ram);
+    a = ram_block_attributes_get(ram.ram_block);
+    g_assert_true(cpus_create(1, &error_abort));
+    {
+        /* where it "runs" does not matter: the double scripts the exits */
+        X86BootState st;
+
+        x86_long_mode_state(&st, 0x1000, 0x2000, 0x3000);
+        x86_cpu_set_boot_state(0, &st);
+    }
+    /* the vCPU is created off the main thread: script it once it exists */
+    while (kvm_double_nr_vcpus(dbl) < 1) {
+        g_usleep(500);
+    }
+
+    /* a good request: two pages to private */
+    g_assert_cmpint(hypercall(0x5000, 2, KVM_MAP_GPA_RANGE_ENCRYPTED), ==, 0);
+    g_assert_true(ram_block_attributes_range_is(a, 0x5000, 0x2000, true));
+    assert_agree_gmem(ram.ram_block);
+    /* bad ones fail back to the guest, and change nothing */
+    g_assert_cmpint(hypercall(0x5800, 1, 0), ==, -EINVAL);      /* unaligned */
+    g_assert_cmpint(hypercall(1 * GiB, 1, KVM_MAP_GPA_RANGE_ENCRYPTED), ==,
+                    -EINVAL);                                 /* not RAM */
+    g_assert_cmpint(hypercall(0x5000, 2, 1ULL << 5), ==, -EINVAL); /* rsvd */
+    g_assert_cmpint(hypercall(0x5000, UINT64_MAX / 2, 0), ==, -EINVAL);
+    g_assert_true(ram_block_attributes_range_is(a, 0x5000, 0x2000, true));
+
+    /* an implicit conversion: the guest touched a page as shared */
+    runs = kvm_double_vcpu_runs(dbl, 0);
+    kvm_double_queue_memory_fault(dbl, 0, 0x6000, 0x1000, false);
+    kvm_double_queue_hlt(dbl, 0);
+    run_until(runs + 2);
+    g_assert_false(ram_block_attributes_is_private(a, 0x6000));
+    g_assert_true(ram_block_attributes_is_private(a, 0x5000));
+    assert_agree_gmem(ram.ram_block);
+    g_assert_false(qemu_get_cpu(0)->crashed);
+
+    cpus_destroy();
+    memory_region_del_subregion(get_system_memory(), &ram);
+    memory_region_finalize(&ram);
+    stop();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -525,6 +621,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm-convert/no-type1", test_no_type1);
     g_test_add_func("/kvm-convert/startup-in-place", test_startup_inplace);
     g_test_add_func("/kvm-convert/startup-legacy", test_startup_legacy);
+    g_test_add_func("/kvm-convert/guest-requests", test_guest_requests);
     g_test_add_func("/kvm-convert/default-vm-no-hypercall-exits",
                     test_default_vm_no_conversions);
     return g_test_run();
