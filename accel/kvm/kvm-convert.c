@@ -6,7 +6,9 @@
  * confidential guest needs.
  */
 #include "qemu/osdep.h"
+#include <sched.h>
 #include <time.h>
+#include "qemu/main-loop.h"
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "system/kvm.h"
@@ -24,12 +26,15 @@
 #define CONVERT_EAGAIN_RETRIES 2
 /* Refused guest requests reported before the log goes quiet. */
 #define CONVERT_REPORT_LIMIT 16
+/* Guest requests between two sched_yield()s of the vCPU thread. */
+#define CONVERT_YIELD_EVERY 16
 
 static ConfidentialMemoryModel vm_model = CGS_MODEL_NONE;
 static MemoryListener initial_listener;
 static bool initial_listener_on;
 static Error *initial_err;
 static unsigned reports_left = CONVERT_REPORT_LIMIT;
+static gint guest_requests;   /* all vCPU threads count here */
 
 static const char *state_name(bool to_private)
 {
@@ -302,8 +307,19 @@ int kvm_convert_guest_request(hwaddr start, hwaddr size, bool to_private,
                               const char *origin)
 {
     Error *err = NULL;
-    int ret = kvm_convert_memory(start, size, to_private, &err);
+    int ret;
 
+    bql_lock();
+    ret = kvm_convert_memory(start, size, to_private, &err);
+    bql_unlock();
+    /*
+     * A guest can issue these back to back: the lock is free again, and
+     * a main loop woken for it (QMP) should get it before this vCPU's
+     * next exit does, so step aside now and then.
+     */
+    if (!((g_atomic_int_add(&guest_requests, 1) + 1) % CONVERT_YIELD_EVERY)) {
+        sched_yield();
+    }
     if (ret < 0) {
         /* a guest can repeat a bad request forever: keep the log short */
         if (reports_left) {

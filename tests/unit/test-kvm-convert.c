@@ -20,6 +20,7 @@
 #include "system/confidential-guest-support.h"
 #include "hw/boards.h"
 #include "system/cpus.h"
+#include "qemu/main-loop.h"
 #include "hw/i386/x86-boot.h"
 #include "hw/i386/x86-cpu.h"
 #include "kvm-double.h"
@@ -602,6 +603,40 @@ static void test_guest_requests(void)
     g_assert_true(ram_block_attributes_is_private(a, 0x5000));
     assert_agree_gmem(ram.ram_block);
     g_assert_false(qemu_get_cpu(0)->crashed);
+
+    /*
+     * A guest flooding conversion requests: each exit does bounded work
+     * and gives the big lock back, so the main loop (QMP) gets it while
+     * the flood is still going on.
+     */
+    {
+        const unsigned flood = 100000;
+        unsigned before = kvm_double_vcpu_runs(dbl, 0), during;
+        json_t *q;
+
+        for (unsigned i = 0; i < flood; i++) {
+            kvm_double_queue_hypercall(dbl, 0, KVM_HC_MAP_GPA_RANGE,
+                                       0x100000 + (i % 64) * 0x1000, 1,
+                                       i & 1 ? 0
+                                             : KVM_MAP_GPA_RANGE_ENCRYPTED);
+        }
+        kvm_double_queue_hlt(dbl, 0);
+        resume_all_vcpus();
+        while (kvm_double_vcpu_runs(dbl, 0) < before + 10) {
+            g_usleep(100);
+        }
+        bql_lock();
+        q = ram_block_attributes_query(4);
+        during = kvm_double_vcpu_runs(dbl, 0);
+        bql_unlock();
+        g_test_message("main loop got the lock after %u of %u exits",
+                       during - before, flood);
+        g_assert_cmpuint(during, <, before + flood);
+        g_assert_cmpuint(json_array_size(q), ==, 1);
+        json_decref(q);
+        run_until(before + flood + 1);
+        g_assert_cmpuint(a->stats.failures, ==, 0);
+    }
 
     cpus_destroy();
     memory_region_del_subregion(get_system_memory(), &ram);
