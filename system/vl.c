@@ -25,6 +25,7 @@
 #include "hw/char/serial.h"
 #include "hw/i386/microvm.h"
 #include "system/qtest.h"
+#include "system/confidential-guest-support.h"
 
 #define QEMU_VERSION_STRING "11.0.50"
 #define QEMU_PKGVERSION "qemu-gmem"
@@ -325,13 +326,13 @@ static int parse_object(VLState *s, const char *arg, Error **errp)
     }
 }
 
-/* Memory backends need the accelerator (guest_memfd): they come late. */
+/* Each class says whether it needs the accelerator (object_interfaces.h). */
 static bool object_is_late(ObjectOption *o)
 {
     const char *type = json_string_value(json_object_get(o->options,
                                                          "qom-type"));
 
-    return type && g_str_has_prefix(type, "memory-backend-");
+    return user_creatable_type_is_late(type);
 }
 
 static bool create_objects(VLState *s, bool late, Error **errp)
@@ -599,7 +600,10 @@ static MachineState *create_machine(VLState *s, Error **errp)
         json_t *value;
         bool ok;
 
-        if (!strcmp(kv->key, "type") || !strcmp(kv->key, "accel")) {
+        /* the CGS link waits for the early objects (wire_cgs()) */
+        if (!strcmp(kv->key, "type") || !strcmp(kv->key, "accel") ||
+            !strcmp(kv->key, "confidential-guest-support") ||
+            !strcmp(kv->key, "memory-encryption")) {
             continue;
         }
         prop = object_property_find_err(obj, kv->key, errp);
@@ -687,17 +691,23 @@ static const char *accel_arg(VLState *s, int i)
 }
 
 /* Initialise one accelerator; failures are reported here, as QEMU does. */
-static bool try_accelerator(VLState *s, const char *name, bool *use_kvm)
+static bool try_accelerator(VLState *s, const char *name,
+                            ConfidentialGuestSupportClass *cc, bool *use_kvm)
 {
     Error *local_err = NULL;
 
     if (!strcmp(name, "kvm")) {
-        if (kvm_accel_init(0, &local_err)) {
+        /* the confidential guest type chooses the VM type */
+        if (kvm_accel_init(cc ? cc->kvm_vm_type : 0, &local_err)) {
             *use_kvm = true;
             return true;
         }
-        /* libqtest appends "-accel qtest": a quiet fallback, as QEMU. */
-        if (s->qtest_spec) {
+        /*
+         * libqtest appends "-accel qtest": a quiet fallback, as QEMU --
+         * unless a confidential guest needs KVM: then say why it is not
+         * there.
+         */
+        if (s->qtest_spec && !cc) {
             error_free(local_err);
             return false;
         }
@@ -724,9 +734,12 @@ static bool try_accelerator(VLState *s, const char *name, bool *use_kvm)
  * init is reported and the next one tried.  When none works, everything
  * has been reported already: false with *errp unset.
  */
-static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
+static bool configure_accelerator(VLState *s, MachineState *ms,
+                                  bool *use_kvm, Error **errp)
 {
     g_auto(GStrv) list = accel_list(s, errp);
+    ConfidentialGuestSupportClass *cc =
+        ms->cgs ? CONFIDENTIAL_GUEST_SUPPORT_GET_CLASS(ms->cgs) : NULL;
     bool init_failed = false;
     int i;
 
@@ -741,7 +754,7 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
         if (arg) {
             loc_push_option(&loc, "accel", arg);
         }
-        ok = try_accelerator(s, list[i], use_kvm);
+        ok = try_accelerator(s, list[i], cc, use_kvm);
         if (arg) {
             loc_pop(&loc);
         }
@@ -755,6 +768,43 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
     }
     if (init_failed && !s->qtest_spec) {
         error_report("falling back to %s", *use_kvm ? "kvm" : "qtest");
+    }
+    return true;
+}
+
+/*
+ * -machine confidential-guest-support=ID (alias memory-encryption=): set
+ * once the early objects exist, after which no CGS can be created.
+ */
+static bool wire_cgs(VLState *s, MachineState *ms, Error **errp)
+{
+    const char *id = machine_kv_get(s, "confidential-guest-support");
+
+    if (!id) {
+        id = machine_kv_get(s, "memory-encryption");
+    }
+    if (id && *id &&
+        !object_property_set_str(OBJECT(ms), "confidential-guest-support",
+                                 id, errp)) {
+        return false;
+    }
+    confidential_guest_support_close_creation(true);
+    return true;
+}
+
+/* After the accelerator: the VM must be able to run this guest. */
+static bool cgs_accel_init(MachineState *ms, bool use_kvm, Error **errp)
+{
+    if (!ms->cgs) {
+        return true;
+    }
+    if (use_kvm && !confidential_guest_kvm_init(ms->cgs, errp)) {
+        return false;
+    }
+    if (!ms->cgs->ready) {
+        error_setg(errp, "accelerator does not support confidential guest %s",
+                   object_get_typename(OBJECT(ms->cgs)));
+        return false;
     }
     return true;
 }
@@ -1224,6 +1274,7 @@ static void qemu_cleanup(MachineState *ms, bool cpus_created)
         object_unparent(OBJECT(ms));
     }
     user_creatable_cleanup();
+    confidential_guest_support_close_creation(false);
     monitor_cleanup();
     qemu_chr_cleanup();
     if (kvm_enabled()) {
@@ -1295,14 +1346,22 @@ static int qemu_run(VLState *s)
     if (!qemu_chr_realize_all(&err)) {
         goto fail;
     }
+    if (!wire_cgs(s, ms, &err)) {
+        goto fail;
+    }
     kvm_set_irqchip_wanted(ms->smp_cpus > 0);
-    if (!configure_accelerator(s, &use_kvm, &err)) {
+    if (!configure_accelerator(s, ms, &use_kvm, &err) ||
+        !cgs_accel_init(ms, use_kvm, &err)) {
         goto fail;
     }
     if (!create_objects(s, true, &err)) {
         goto fail;
     }
     if (!machine_run_board_init(ms, &err)) {
+        goto fail;
+    }
+    /* a confidential guest's RAM must have become private as mapped */
+    if (ms->cgs && use_kvm && !kvm_confidential_check(&err)) {
         goto fail;
     }
     if (!create_devices(s, ms, &err)) {
