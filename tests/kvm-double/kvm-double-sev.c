@@ -820,3 +820,66 @@ bool kvm_double_sev_finish_data(KVMDoubleSev *d, uint8_t host_data[32],
     *id_block_en = d->id_block_en;
     return d->state == SEV_DOUBLE_FINISHED;
 }
+
+/*
+ * A stand-in for the base double until the two are joined: accepts every
+ * call and hands out memfds as VM, vCPU and guest_memfd fds (sized to the
+ * guest_memfd), so the SEV layer can be exercised on its own.
+ */
+static int aa_open(const char *path, int flags, void *opaque)
+{
+    int fd = memfd_create("kvm-double-dev", MFD_CLOEXEC);
+
+    return fd < 0 ? -errno : fd;
+}
+
+static int aa_ioctl(int fd, unsigned long req, void *arg, void *opaque)
+{
+    int nfd;
+
+    switch (req) {
+    case KVM_CHECK_EXTENSION:
+        return (uintptr_t)arg == KVM_CAP_VM_TYPES ? 1 : 0;
+    case KVM_CREATE_VM:
+    case KVM_CREATE_VCPU:
+        nfd = memfd_create("kvm-double-fd", MFD_CLOEXEC);
+        return nfd < 0 ? -errno : nfd;
+    case KVM_CREATE_GUEST_MEMFD:
+        nfd = memfd_create("kvm-double-gmem", MFD_CLOEXEC);
+        if (nfd < 0) {
+            return -errno;
+        }
+        if (ftruncate(nfd, ((struct kvm_create_guest_memfd *)arg)->size)) {
+            int e = errno;
+
+            close(nfd);
+            return -e;
+        }
+        return nfd;
+    default:
+        return 0;
+    }
+}
+
+static int aa_close(int fd, void *opaque)
+{
+    return close(fd) < 0 ? -errno : 0;
+}
+
+static int aa_fallocate(int fd, int mode, uint64_t o, uint64_t l, void *op)
+{
+    return 0;
+}
+
+const KVMOps *kvm_double_sev_accept_all_ops(void)
+{
+    static const KVMOps ops = {
+        .name = "accept-all",
+        .open_device = aa_open,
+        .ioctl = aa_ioctl,
+        .close = aa_close,
+        .fallocate = aa_fallocate,
+    };
+
+    return &ops;
+}

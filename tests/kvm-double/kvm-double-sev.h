@@ -80,6 +80,12 @@ bool kvm_double_sev_finish_data(KVMDoubleSev *d, uint8_t host_data[32],
                                 bool *id_block_en);
 
 /*
+ * Lower half for tests of the SEV layer alone (until it sits on the base
+ * double): every call succeeds, fds are memfds.
+ */
+const KVMOps *kvm_double_sev_accept_all_ops(void);
+
+/*
  * The firmware's launch digest step on its own (SEV-SNP firmware ABI,
  * PAGE_INFO hashed with SHA-384): @contents is 48 bytes (SHA-384 of the
  * page for NORMAL/VMSA pages, zeros otherwise).

@@ -13,58 +13,7 @@
 #define PAGE 4096
 #define RAM_SIZE (64 * PAGE)
 
-/*
- * The layer's lower half for these tests: accepts every call and hands
- * out memfds as VM, vCPU and guest_memfd fds.  (The base double of
- * tests/kvm-double models those for real; this only needs them to exist.)
- */
-static int low_open(const char *path, int flags, void *opaque)
-{
-    int fd = memfd_create("test-dev", MFD_CLOEXEC);
-
-    return fd < 0 ? -errno : fd;
-}
-
-static int low_ioctl(int fd, unsigned long req, void *arg, void *opaque)
-{
-    int nfd;
-
-    switch (req) {
-    case KVM_CHECK_EXTENSION:
-        return (uintptr_t)arg == KVM_CAP_VM_TYPES ? 1 : 0;
-    case KVM_CREATE_VM:
-    case KVM_CREATE_VCPU:
-        nfd = memfd_create("test-fd", MFD_CLOEXEC);
-        return nfd < 0 ? -errno : nfd;
-    case KVM_CREATE_GUEST_MEMFD:
-        nfd = memfd_create("test-gmem", MFD_CLOEXEC);
-        if (nfd < 0 ||
-            ftruncate(nfd, ((struct kvm_create_guest_memfd *)arg)->size)) {
-            return -errno;
-        }
-        return nfd;
-    default:
-        return 0;
-    }
-}
-
-static int low_close(int fd, void *opaque)
-{
-    return close(fd) < 0 ? -errno : 0;
-}
-
-static int low_fallocate(int fd, int mode, uint64_t o, uint64_t l, void *op)
-{
-    return 0;
-}
-
-static const KVMOps low_ops = {
-    .name = "accept-all",
-    .open_device = low_open,
-    .ioctl = low_ioctl,
-    .close = low_close,
-    .fallocate = low_fallocate,
-};
+#define low_ops (*kvm_double_sev_accept_all_ops())
 
 typedef struct Fixture {
     KVMDoubleSev *d;
