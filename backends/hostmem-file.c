@@ -111,6 +111,7 @@ static bool file_backend_memory_alloc(HostMemoryBackend *backend,
     ram_flags |= fb->readonly ? RAM_READONLY_FD : 0;
     ram_flags |= fb->rom == ON_OFF_AUTO_ON ? RAM_READONLY : 0;
     ram_flags |= backend->reserve ? 0 : RAM_NORESERVE;
+    ram_flags |= host_memory_backend_cgs_ram_flags();
     ram_flags |= RAM_NAMED_FILE;
 
     fd = file_ram_open(fb->mem_path, name, fb->readonly, &created);

@@ -24,6 +24,7 @@
 #include "hw/char/serial.h"
 #include "hw/i386/microvm.h"
 #include "system/qtest.h"
+#include "system/confidential-guest-support.h"
 
 #define QEMU_VERSION_STRING "11.0.50"
 #define QEMU_PKGVERSION "qemu-gmem"
@@ -318,13 +319,13 @@ static int parse_object(VLState *s, const char *arg, Error **errp)
     }
 }
 
-/* Memory backends need the accelerator (guest_memfd): they come late. */
+/* Each class says whether it needs the accelerator (see object_interfaces.h). */
 static bool object_is_late(ObjectOption *o)
 {
     const char *type = json_string_value(json_object_get(o->options,
                                                          "qom-type"));
 
-    return type && g_str_has_prefix(type, "memory-backend-");
+    return user_creatable_type_is_late(type);
 }
 
 static bool create_objects(VLState *s, bool late, Error **errp)
@@ -589,7 +590,10 @@ static MachineState *create_machine(VLState *s, Error **errp)
         json_t *value;
         bool ok;
 
-        if (!strcmp(kv->key, "type") || !strcmp(kv->key, "accel")) {
+        /* the CGS link waits for the early objects (wire_cgs()) */
+        if (!strcmp(kv->key, "type") || !strcmp(kv->key, "accel") ||
+            !strcmp(kv->key, "confidential-guest-support") ||
+            !strcmp(kv->key, "memory-encryption")) {
             continue;
         }
         prop = object_property_find_err(obj, kv->key, errp);
@@ -667,9 +671,12 @@ static char **accel_list(VLState *s, Error **errp)
  * Try each accelerator in order, as QEMU: an unknown name or a failed
  * init is reported and the next one tried; the last failure is returned.
  */
-static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
+static bool configure_accelerator(VLState *s, MachineState *ms,
+                                  bool *use_kvm, Error **errp)
 {
     g_auto(GStrv) list = accel_list(s, errp);
+    ConfidentialGuestSupportClass *cc =
+        ms->cgs ? CONFIDENTIAL_GUEST_SUPPORT_GET_CLASS(ms->cgs) : NULL;
     bool init_failed = false;
     int i;
 
@@ -681,7 +688,8 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
         Error *local_err = NULL;
 
         if (!strcmp(name, "kvm")) {
-            if (kvm_accel_init(0, &local_err)) {
+            /* the confidential guest type chooses the VM type */
+            if (kvm_accel_init(cc ? cc->kvm_vm_type : 0, &local_err)) {
                 *use_kvm = true;
                 break;
             }
@@ -700,7 +708,8 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
             error_propagate(errp, local_err);
             return false;
         }
-        if (s->qtest_spec && strcmp(name, "kvm") == 0) {
+        /* a confidential guest needs KVM: say why it is not there */
+        if (s->qtest_spec && strcmp(name, "kvm") == 0 && !cc) {
             /* libqtest appends "-accel qtest": quiet fallback, as QEMU. */
             error_free(local_err);
         } else {
@@ -709,6 +718,43 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
     }
     if (init_failed && !s->qtest_spec) {
         error_report("falling back to %s", *use_kvm ? "kvm" : "qtest");
+    }
+    return true;
+}
+
+/*
+ * -machine confidential-guest-support=ID (alias memory-encryption=): set
+ * once the early objects exist, after which no CGS can be created.
+ */
+static bool wire_cgs(VLState *s, MachineState *ms, Error **errp)
+{
+    const char *id = machine_kv_get(s, "confidential-guest-support");
+
+    if (!id) {
+        id = machine_kv_get(s, "memory-encryption");
+    }
+    if (id && *id &&
+        !object_property_set_str(OBJECT(ms), "confidential-guest-support",
+                                 id, errp)) {
+        return false;
+    }
+    confidential_guest_support_close_creation(true);
+    return true;
+}
+
+/* After the accelerator: the VM must be able to run this guest. */
+static bool cgs_accel_init(MachineState *ms, bool use_kvm, Error **errp)
+{
+    if (!ms->cgs) {
+        return true;
+    }
+    if (use_kvm && !confidential_guest_kvm_init(ms->cgs, errp)) {
+        return false;
+    }
+    if (!ms->cgs->ready) {
+        error_setg(errp, "accelerator does not support confidential guest %s",
+                   object_get_typename(OBJECT(ms->cgs)));
+        return false;
     }
     return true;
 }
@@ -1140,6 +1186,7 @@ static void qemu_cleanup(MachineState *ms, bool cpus_created)
         object_unparent(OBJECT(ms));
     }
     user_creatable_cleanup();
+    confidential_guest_support_close_creation(false);
     monitor_cleanup();
     qemu_chr_cleanup();
     if (kvm_enabled()) {
@@ -1211,8 +1258,12 @@ static int qemu_run(VLState *s)
     if (!qemu_chr_realize_all(&err)) {
         goto fail;
     }
+    if (!wire_cgs(s, ms, &err)) {
+        goto fail;
+    }
     kvm_set_irqchip_wanted(ms->smp_cpus > 0);
-    if (!configure_accelerator(s, &use_kvm, &err)) {
+    if (!configure_accelerator(s, ms, &use_kvm, &err) ||
+        !cgs_accel_init(ms, use_kvm, &err)) {
         goto fail;
     }
     if (!create_objects(s, true, &err)) {

@@ -10,6 +10,7 @@
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
+#include "system/hostmem.h"
 #include "system/kvm.h"
 #include "system/runstate.h"
 #include "system/kvm_int.h"
@@ -168,6 +169,26 @@ int kvm_fd_ioctl(int fd, unsigned long type, void *arg)
     return do_ioctl(fd, type, arg);
 }
 
+int kvm_fd_ioctl_once(int fd, unsigned long type, void *arg)
+{
+    return kvm_ops->ioctl(fd, type, arg, kvm_ops->opaque);
+}
+
+int kvm_fd_close(int fd)
+{
+    return fd < 0 ? -EBADF : kvm_ops->close(fd, kvm_ops->opaque);
+}
+
+int kvm_gmem_fallocate(int fd, int mode, uint64_t offset, uint64_t len)
+{
+    int ret;
+
+    do {
+        ret = kvm_ops->fallocate(fd, mode, offset, len, kvm_ops->opaque);
+    } while (ret == -EINTR);
+    return ret;
+}
+
 int kvm_ioctl(unsigned long type, void *arg)
 {
     return do_ioctl(kvm_state.fd, type, arg);
@@ -181,7 +202,7 @@ int kvm_vm_ioctl(unsigned long type, void *arg)
 /* KVM_CHECK_EXTENSION: 0 for "no" and for errors alike. */
 static int64_t check_extension(int fd, long cap)
 {
-    int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+    int ret = do_ioctl(fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)cap);
 
     return ret < 0 ? 0 : ret;
 }
@@ -240,14 +261,14 @@ static bool kvm_create_irqchip(KVMState *s, Error **errp)
 static bool kvm_arch_vm_init(KVMState *s, Error **errp)
 {
     uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
-    int ret;
 
     /* VMX needs these pages to emulate real mode; others ignore them. */
     if (check_extension(s->vm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
         do_ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
     }
     if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
-        ioctl(s->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
+        do_ioctl(s->vm_fd, KVM_SET_TSS_ADDR,
+                 (void *)(uintptr_t)KVM_TSS_ADDR);
     }
     /*
      * The irqchip is created after the initial memslots (by the worker or
@@ -256,20 +277,7 @@ static bool kvm_arch_vm_init(KVMState *s, Error **errp)
      * milliseconds more on kvm_pvm.
      */
     s->irqchip_pending = kvm_irqchip_wanted;
-    if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
-        struct kvm_enable_cap cap = {
-            .cap = KVM_CAP_EXIT_HYPERCALL,
-            .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-        };
-
-        ret = do_ioctl(s->vm_fd, KVM_ENABLE_CAP, &cap);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Failed to enable "
-                             "KVM_CAP_EXIT_HYPERCALL for "
-                             "KVM_HC_MAP_GPA_RANGE");
-            return false;
-        }
-    }
+    /* KVM_CAP_EXIT_HYPERCALL: confidential guests only (kvm-convert.c) */
     return true;
 }
 
@@ -294,10 +302,10 @@ static void kvm_state_reset(KVMState *s)
         s->listener_registered = false;
     }
     if (s->vm_fd >= 0) {
-        close(s->vm_fd);
+        kvm_fd_close(s->vm_fd);
     }
     if (s->fd >= 0) {
-        close(s->fd);
+        kvm_fd_close(s->fd);
     }
     g_free(s->slots);
     if (s->memslot_err) {
@@ -322,17 +330,19 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     kvm_last_init_errno = 0;
     kvm_state_reset(s);
-    s->fd = open(dev && *dev ? dev : "/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (s->fd < 0) {
-        kvm_last_init_errno = errno;
+    ret = kvm_ops->open_device(dev && *dev ? dev : "/dev/kvm",
+                               O_RDWR | O_CLOEXEC, kvm_ops->opaque);
+    if (ret < 0) {
+        kvm_last_init_errno = -ret;
         error_setg(errp, "Could not access KVM kernel module: %s",
-                   strerror(errno));
+                   strerror(-ret));
         goto fail;
     }
+    s->fd = ret;
 
-    ret = ioctl(s->fd, KVM_GET_API_VERSION, 0);
+    ret = do_ioctl(s->fd, KVM_GET_API_VERSION, NULL);
     if (ret != KVM_API_VERSION) {
-        kvm_last_init_errno = ret < 0 ? errno : EINVAL;
+        kvm_last_init_errno = ret < 0 ? -ret : EINVAL;
         error_setg(errp, ret < KVM_API_VERSION ? "kvm version too old"
                                                 : "kvm version not supported");
         goto fail;
@@ -346,26 +356,32 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     s->caps.vm_types = types;
     if (vm_type < 0 || vm_type >= 64 || !(types & (1ULL << vm_type))) {
+        /* x86 VM types (spec/kvm-guest-memfd-abi.md §2), for the message */
+        static const char *const type_names[] = {
+            "KVM_X86_DEFAULT_VM", "KVM_X86_SW_PROTECTED_VM", "KVM_X86_SEV_VM",
+            "KVM_X86_SEV_ES_VM", "KVM_X86_SNP_VM", "KVM_X86_TDX_VM",
+        };
+
         kvm_last_init_errno = EINVAL;
-        error_setg(errp, "KVM VM type %d is not supported by this host "
-                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type, types);
+        error_setg(errp, "KVM VM type %d (%s) is not supported by this host "
+                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type,
+                   vm_type >= 0 && vm_type < (int)ARRAY_SIZE(type_names) ?
+                   type_names[vm_type] : "unknown", types);
         goto fail;
     }
 
-    do {
-        ret = ioctl(s->fd, KVM_CREATE_VM, (unsigned long)vm_type);
-    } while (ret < 0 && errno == EINTR);
+    ret = do_ioctl(s->fd, KVM_CREATE_VM, (void *)(uintptr_t)vm_type);
     if (ret < 0) {
-        kvm_last_init_errno = errno;
-        error_setg(errp, "ioctl(KVM_CREATE_VM) failed: %s", strerror(errno));
+        kvm_last_init_errno = -ret;
+        error_setg(errp, "ioctl(KVM_CREATE_VM) failed: %s", strerror(-ret));
         goto fail;
     }
     s->vm_fd = ret;
     s->caps.vm_type = vm_type;
 
-    ret = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    ret = do_ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
     if (ret < (int)sizeof(struct kvm_run)) {
-        kvm_last_init_errno = ret < 0 ? errno : EINVAL;
+        kvm_last_init_errno = ret < 0 ? -ret : EINVAL;
         error_setg(errp, "KVM_GET_VCPU_MMAP_SIZE failed: %s",
                    strerror(kvm_last_init_errno));
         goto fail;
@@ -385,6 +401,7 @@ bool kvm_accel_init(int vm_type, Error **errp)
         s->slots[i].guest_memfd = -1;
     }
     kvm_initialized = true;
+    qemu_prealloc_set_gmem_fallocate(kvm_gmem_fallocate);
 
     s->listener.region_add = kvm_listener_add;
     s->listener.region_del = kvm_listener_del;
@@ -409,6 +426,8 @@ void kvm_accel_cleanup(void)
         return;
     }
     kvm_initialized = false;
+    kvm_confidential_cleanup();
+    qemu_prealloc_set_gmem_fallocate(NULL);
     /* Unregistering first keeps the listener from deleting slots one by
      * one: closing the VM drops them all at once. */
     kvm_state_reset(&kvm_state);
@@ -519,7 +538,7 @@ bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
                    ")", rb->idstr, hva, gmem_offset, expect);
         return false;
     }
-    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED)) {
+    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED) || (rb->flags & RAM_GUEST_MEMFD)) {
         /* legacy: shared pages live elsewhere by design */
         return true;
     }
@@ -934,6 +953,11 @@ static void kvm_async_sync(KVMState *s)
         g_cond_broadcast(&s->async_cond);
     }
     g_mutex_unlock(&s->async_lock);
+}
+
+void kvm_memslots_sync(void)
+{
+    kvm_async_sync(&kvm_state);
 }
 
 bool kvm_memslots_pending(void)

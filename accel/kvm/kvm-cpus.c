@@ -4,7 +4,6 @@
  * device accesses, conversions, resets and guest errors.
  */
 #include "qemu/osdep.h"
-#include <sys/ioctl.h>
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
@@ -60,7 +59,7 @@ void kvm_destroy_vcpu(CPUState *cpu)
         cpu->kvm_run = NULL;
     }
     if (cpu->kvm_fd >= 0) {
-        close(cpu->kvm_fd);
+        kvm_fd_close(cpu->kvm_fd);
         cpu->kvm_fd = -1;
     }
 }
@@ -96,9 +95,11 @@ static bool kvm_cpu_prepare(CPUState *cpu)
                     .mp_state = KVM_MP_STATE_UNINITIALIZED,
                 };
 
-                if (ioctl(cpu->kvm_fd, KVM_SET_MP_STATE, &mp) < 0) {
+                int r = kvm_fd_ioctl(cpu->kvm_fd, KVM_SET_MP_STATE, &mp);
+
+                if (r < 0) {
                     warn_report("vCPU %u: cannot put it back to wait for "
-                                "SIPI: %s", cpu->cpu_index, strerror(errno));
+                                "SIPI: %s", cpu->cpu_index, strerror(-r));
                 }
                 cpu->reset_epoch = epoch;
             }
@@ -173,8 +174,9 @@ static void handle_hypercall(struct kvm_run *run)
         return;
     }
     bql_lock();
-    ret = kvm_convert_memory(gpa, npages * 4096,
-                             attrs & KVM_MAP_GPA_RANGE_ENCRYPTED);
+    ret = kvm_convert_guest_request(gpa, npages * 4096,
+                                    attrs & KVM_MAP_GPA_RANGE_ENCRYPTED,
+                                    "KVM_HC_MAP_GPA_RANGE");
     bql_unlock();
     run->hypercall.ret = ret;
 }
@@ -186,7 +188,7 @@ static void handle_hlt(CPUState *cpu)
 
     /* Interrupts off and no irqchip: only a reset or resume can help. */
     if (!kvm_irqchip_in_kernel() &&
-        ioctl(cpu->kvm_fd, KVM_GET_REGS, &regs) == 0 &&
+        kvm_fd_ioctl(cpu->kvm_fd, KVM_GET_REGS, &regs) == 0 &&
         !(regs.rflags & X86_EFLAGS_IF)) {
         qemu_cpus_lock();
         report = !cpu->halt_reported;
@@ -278,8 +280,9 @@ static bool handle_memory_fault(CPUState *cpu)
     int ret;
 
     bql_lock();
-    ret = kvm_convert_memory(run->memory_fault.gpa, run->memory_fault.size,
-                             to_private);
+    ret = kvm_convert_guest_request(run->memory_fault.gpa,
+                                    run->memory_fault.size, to_private,
+                                    "KVM_EXIT_MEMORY_FAULT");
     bql_unlock();
     if (ret < 0) {
         qemu_system_guest_error("KVM: failed to convert memory fault at "
@@ -303,10 +306,11 @@ void kvm_cpu_exec(CPUState *cpu)
         if (!kvm_cpu_prepare(cpu)) {
             return;
         }
-        ret = ioctl(cpu->kvm_fd, KVM_RUN, 0);
+        /* not retried on EINTR: that is how a kick gets us out */
+        ret = kvm_fd_ioctl_once(cpu->kvm_fd, KVM_RUN, NULL);
         run->immediate_exit = 0;
         if (ret < 0) {
-            int err = errno;
+            int err = -ret;
 
             if (err == EINTR || err == EAGAIN) {
                 continue;               /* a kick: re-check the flags */

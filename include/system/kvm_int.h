@@ -54,6 +54,10 @@ const KVMOps *kvm_get_ops(void);
 
 /* Ioctls through the seam: result, or -errno (EINTR is retried). */
 int kvm_fd_ioctl(int fd, unsigned long type, void *arg);
+/* Same, EINTR returned: KVM_RUN, where EINTR is how a kick arrives. */
+int kvm_fd_ioctl_once(int fd, unsigned long type, void *arg);
+/* Close a /dev/kvm, VM or vCPU fd through the seam; 0 or -errno. */
+int kvm_fd_close(int fd);
 /* /dev/kvm and VM ioctls: result, or -errno on failure. */
 int kvm_ioctl(unsigned long type, void *arg);
 int kvm_vm_ioctl(unsigned long type, void *arg);

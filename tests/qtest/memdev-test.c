@@ -121,7 +121,7 @@ static const BackendCase prop_cases[] = {
       "\"size\": 2097152, \"mem-path\": \"@FILE@\", \"share\": false, "
       "\"dump\": false" },
     { "memory-backend-memfd",
-      "\"size\": 2097152, \"guest-memfd\": true, \"share\": true", true,
+      "\"size\": 2097152, \"guest-memfd\": \"on\", \"share\": true", true,
       false, true },
     { "memory-backend-guest-memfd",
       "\"size\": 4194304, \"prealloc\": true, \"merge\": false", true,

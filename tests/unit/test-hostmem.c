@@ -135,12 +135,15 @@ static void test_memfd(void)
     Object *obj = create("memory-backend-memfd", "m0",
                          "{\"size\": 4194304}", &error_abort);
     RAMBlock *rb = block_of(obj);
+    json_t *gm;
     int seals;
 
     g_assert_true(object_property_get_bool(obj, "share", &error_abort));
     g_assert_true(object_property_get_bool(obj, "seal", &error_abort));
-    g_assert_false(object_property_get_bool(obj, "guest-memfd",
-                                            &error_abort));
+    /* auto, and no confidential guest converting in place: a memfd */
+    gm = object_property_get(obj, "guest-memfd", &error_abort);
+    g_assert_cmpstr(json_string_value(gm), ==, "auto");
+    json_decref(gm);
     g_assert_true(rb->flags & RAM_SHARED);
     g_assert_cmpint(rb->fd, >=, 0);
     g_assert_cmpint(rb->guest_memfd, ==, -1);
@@ -622,13 +625,13 @@ static const BadCase bad_cases[] = {
       "{\"size\": 4096, \"mem-path\": \"%s\", \"offset\": 100}",
       "offset 0x64 must be multiples of page size 0x1000" },
     { "memory-backend-memfd",
-      "{\"size\": 4096, \"guest-memfd\": true, \"share\": false}",
+      "{\"size\": 4096, \"guest-memfd\": \"on\", \"share\": false}",
       "Guest-memfd=on must be used with share=on" },
     { "memory-backend-memfd",
-      "{\"size\": 4096, \"guest-memfd\": true, \"seal\": true}",
+      "{\"size\": 4096, \"guest-memfd\": \"on\", \"seal\": true}",
       "guest-memfd=on cannot be used with seal" },
     { "memory-backend-memfd",
-      "{\"size\": 4096, \"seal\": false, \"guest-memfd\": true}",
+      "{\"size\": 4096, \"seal\": false, \"guest-memfd\": \"on\"}",
       "guest-memfd=on cannot be used with seal" },
     { "memory-backend-guest-memfd", "{\"size\": 4096, \"share\": false}",
       "memory-backend-guest-memfd requires share=on" },
@@ -693,10 +696,10 @@ static const BadCase bad_hugetlb_cases[] = {
       "property 'hugetlbsize' of memory-backend-memfd doesn't take "
       "value '0'" },
     { "memory-backend-memfd",
-      "{\"size\": 4194304, \"guest-memfd\": true, \"hugetlb\": false}",
+      "{\"size\": 4194304, \"guest-memfd\": \"on\", \"hugetlb\": false}",
       "guest-memfd=on cannot be used with hugetlb" },
     { "memory-backend-memfd",
-      "{\"size\": 4194304, \"guest-memfd\": true,"
+      "{\"size\": 4194304, \"guest-memfd\": \"on\","
       " \"hugetlbsize\": 2097152}",
       "guest-memfd=on cannot be used with hugetlbsize" },
 };
@@ -788,7 +791,7 @@ static void test_guest_memfd_no_kvm(void)
         { "memory-backend-guest-memfd", "{\"size\": 4194304}",
           "guest-memfd requires KVM accelerator" },
         { "memory-backend-memfd",
-          "{\"size\": 4194304, \"guest-memfd\": true}",
+          "{\"size\": 4194304, \"guest-memfd\": \"on\"}",
           "guest-memfd requires KVM accelerator" },
     };
     size_t i;
@@ -890,7 +893,7 @@ static void test_guest_memfd(void)
 
     /* the seal default (true) does not count as "seal given" */
     obj = create("memory-backend-memfd", "g1",
-                 "{\"size\": 8388608, \"guest-memfd\": true}", &error_abort);
+                 "{\"size\": 8388608, \"guest-memfd\": \"on\"}", &error_abort);
     g_assert_true(object_property_get_bool(obj, "seal", &error_abort));
     check_gmem_block(obj);
     destroy("g1");

@@ -115,7 +115,7 @@ static void test_conversions(void)
     /* Flags without '=' mean on; repeated scalar keys: last one wins. */
     assert_json("memory-backend-memfd,id=m,size=2M,size=4M,guest-memfd,"
                 "share=on",
-                "{\"guest-memfd\":true,\"id\":\"m\","
+                "{\"guest-memfd\":\"on\",\"id\":\"m\","
                 "\"qom-type\":\"memory-backend-memfd\",\"share\":true,"
                 "\"size\":4194304}");
     assert_json("memory-backend-file,id=f,size=1.5k,mem-path=/dev/shm,"

@@ -63,7 +63,7 @@ static void test_object_add_ok(void)
               " 'offset': 0, 'align': 0, 'discard-data': true}");
     assert_ok("ObjectOptions",
               "{'qom-type': 'memory-backend-memfd', 'id': 'm', 'size': 4096,"
-              " 'guest-memfd': true, 'share': true, 'seal': false,"
+              " 'guest-memfd': 'on', 'share': true, 'seal': false,"
               " 'hugetlb': false, 'hugetlbsize': 0}");
     assert_ok("ObjectOptions",
               "{'qom-type': 'memory-backend-guest-memfd', 'id': 'g',"
@@ -106,7 +106,7 @@ static void test_guest_memfd_branch(void)
 {
     assert_err("ObjectOptions",
                "{'qom-type': 'memory-backend-guest-memfd', 'id': 'g',"
-               " 'size': 4096, 'guest-memfd': true}",
+               " 'size': 4096, 'guest-memfd': 'on'}",
                "Parameter 'guest-memfd' is unexpected");
     assert_err("ObjectOptions",
                "{'qom-type': 'memory-backend-guest-memfd', 'id': 'g',"
