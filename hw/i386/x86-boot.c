@@ -8,6 +8,7 @@
 #include "qemu/cutils.h"
 #include <elf.h>
 #include "hw/i386/x86-boot.h"
+#include "system/confidential-guest-support.h"
 #include "system/memory.h"
 #include "pc-bios/guest/guest-abi.h"
 
@@ -679,7 +680,13 @@ void x86_boot_load(X86Boot *boot)
         X86BootBlob *b = g_ptr_array_index(boot->blobs, i);
         gsize len;
         const void *p = g_bytes_get_data(b->data, &len);
+        Error *err = NULL;
 
+        /* a confidential guest may need to know (SNP: launch data) */
+        if (!confidential_guest_prepare_load(b->gpa, len, &err)) {
+            error_report_err(err);
+            continue;
+        }
         address_space_write(&address_space_memory, b->gpa, p, len);
     }
     for (unsigned i = 0; i < boot->nstart; i++) {
