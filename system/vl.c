@@ -1273,6 +1273,10 @@ static int qemu_run(VLState *s)
     if (!machine_run_board_init(ms, &err)) {
         goto fail;
     }
+    /* a confidential guest's RAM must have become private as mapped */
+    if (ms->cgs && use_kvm && !kvm_confidential_check(&err)) {
+        goto fail;
+    }
     if (!create_devices(s, ms, &err)) {
         goto fail;
     }

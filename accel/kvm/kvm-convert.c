@@ -6,7 +6,9 @@
  * confidential guest needs.
  */
 #include "qemu/osdep.h"
+#include <sched.h>
 #include <time.h>
+#include "qemu/main-loop.h"
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "system/kvm.h"
@@ -24,12 +26,15 @@
 #define CONVERT_EAGAIN_RETRIES 2
 /* Refused guest requests reported before the log goes quiet. */
 #define CONVERT_REPORT_LIMIT 16
+/* Guest requests between two sched_yield()s of the vCPU thread. */
+#define CONVERT_YIELD_EVERY 16
 
 static ConfidentialMemoryModel vm_model = CGS_MODEL_NONE;
 static MemoryListener initial_listener;
 static bool initial_listener_on;
 static Error *initial_err;
 static unsigned reports_left = CONVERT_REPORT_LIMIT;
+static gint guest_requests;   /* all vCPU threads count here */
 
 static const char *state_name(bool to_private)
 {
@@ -133,60 +138,29 @@ static int convert_legacy_run(RamBlockAttributes *attr, hwaddr gpa,
 /* ---- in-place: per-guest_memfd attribute on the same pages ---- */
 
 /*
- * KVM_SET_MEMORY_ATTRIBUTES2 over [off, off+size) of @rb, recording in the
- * map exactly what the kernel accepted (error_offset marks the first page
- * it did not).  *done: bytes accepted from @off.
+ * KVM_SET_MEMORY_ATTRIBUTES2 over [off, off+size) of @rb.  The kernel
+ * converts a range whole or not at all (it checks every page's references
+ * before it flips any, spec §10.3): on failure nothing changed and
+ * error_offset only names the page that stopped it.  EAGAIN (extra
+ * references) is retried; the listeners were told to drop theirs.
  */
 static int inplace_set(RamBlockAttributes *attr, uint64_t off, uint64_t size,
-                       bool to_private, uint64_t *done, Error **errp)
+                       bool to_private, Error **errp)
 {
     RAMBlock *rb = attr->rb;
     unsigned retries = CONVERT_EAGAIN_RETRIES;
+    struct kvm_memory_attributes2 a;
     int ret;
 
-    *done = 0;
-    for (;;) {
-        uint64_t start = off + *done;
-        struct kvm_memory_attributes2 a = {
-            .offset = rb->guest_memfd_offset + start,
-            .size = size - *done,
-            .attributes = to_private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
-        };
-        uint64_t accepted = 0;
-
+    do {
+        memset(&a, 0, sizeof(a));
+        a.offset = rb->guest_memfd_offset + off;
+        a.size = size;
+        a.attributes = to_private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
         ret = timed_ioctl(attr, rb->guest_memfd, KVM_SET_MEMORY_ATTRIBUTES2,
                           &a);
-        if (ret >= 0) {
-            accepted = a.size;
-        } else if (a.error_offset > a.offset &&
-                   a.error_offset < a.offset + a.size &&
-                   QEMU_IS_ALIGNED(a.error_offset, attr->page_size)) {
-            accepted = a.error_offset - a.offset;
-        }
-        if (accepted) {
-            ram_block_attributes_set_range(attr, start, accepted, to_private);
-            count(attr, to_private, accepted);
-            if (!to_private) {
-                /* shared now: DMA users may map it again */
-                int r = ram_block_attributes_notify_populate(rb, start,
-                                                             accepted);
-                if (r < 0 && ret >= 0) {
-                    error_setg_errno(errp, -r, "Failed to notify the "
-                                     "listener the state change of (0x%"
-                                     PRIx64 " + 0x%" PRIx64 ") to shared",
-                                     start, accepted);
-                    *done += accepted;
-                    return r;
-                }
-            }
-            *done += accepted;
-        }
-        if (ret >= 0) {
-            return 0;
-        }
-        if (ret == -EAGAIN && retries--) {
-            continue;
-        }
+    } while (ret == -EAGAIN && retries--);
+    if (ret < 0) {
         error_setg_errno(errp, -ret, "Unable to convert guest_memfd of "
                          "RAMBlock '%s' (offset 0x%" PRIx64 ", + 0x%" PRIx64
                          ") to %s (error offset 0x%" PRIx64 ")", rb->idstr,
@@ -194,23 +168,37 @@ static int inplace_set(RamBlockAttributes *attr, uint64_t off, uint64_t size,
                          state_name(to_private), (uint64_t)a.error_offset);
         return ret;
     }
+    /* the kernel took it: the map follows */
+    ram_block_attributes_set_range(attr, off, size, to_private);
+    count(attr, to_private, size);
+    return 0;
 }
 
 static int convert_inplace_run(RamBlockAttributes *attr, uint64_t off,
                                uint64_t size, bool to_private, Error **errp)
 {
-    uint64_t done;
     int ret;
 
-    /* unmap before converting to private (RFC patch 8 order) */
     if (to_private) {
+        /* unmap before converting to private (RFC patch 8 order) */
         ram_block_attributes_notify_discard(attr->rb, off, size);
+        ret = inplace_set(attr, off, size, true, errp);
+        if (ret < 0) {
+            /* it stayed shared: DMA users may map it again */
+            ram_block_attributes_notify_populate(attr->rb, off, size);
+        }
+        return ret;
     }
-    ret = inplace_set(attr, off, size, to_private, &done, errp);
-    if (ret < 0 && to_private && done < size) {
-        /* what stayed shared may be mapped again */
-        ram_block_attributes_notify_populate(attr->rb, off + done,
-                                             size - done);
+    ret = inplace_set(attr, off, size, false, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    /* map after converting to shared */
+    ret = ram_block_attributes_notify_populate(attr->rb, off, size);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Failed to notify the listener the state "
+                         "change of (0x%" PRIx64 " + 0x%" PRIx64 ") to shared",
+                         off, size);
     }
     return ret;
 }
@@ -319,8 +307,19 @@ int kvm_convert_guest_request(hwaddr start, hwaddr size, bool to_private,
                               const char *origin)
 {
     Error *err = NULL;
-    int ret = kvm_convert_memory(start, size, to_private, &err);
+    int ret;
 
+    bql_lock();
+    ret = kvm_convert_memory(start, size, to_private, &err);
+    bql_unlock();
+    /*
+     * A guest can issue these back to back: the lock is free again, and
+     * a main loop woken for it (QMP) should get it before this vCPU's
+     * next exit does, so step aside now and then.
+     */
+    if (!((g_atomic_int_add(&guest_requests, 1) + 1) % CONVERT_YIELD_EVERY)) {
+        sched_yield();
+    }
     if (ret < 0) {
         /* a guest can repeat a bad request forever: keep the log short */
         if (reports_left) {

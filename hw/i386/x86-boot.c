@@ -9,6 +9,7 @@
 #include <elf.h>
 #include "hw/i386/x86-boot.h"
 #include "system/confidential-guest-support.h"
+#include "system/ram-block-attributes.h"
 #include "system/memory.h"
 #include "pc-bios/guest/guest-abi.h"
 
@@ -674,24 +675,28 @@ bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
     return ok;
 }
 
-void x86_boot_load(X86Boot *boot)
+bool x86_boot_load(X86Boot *boot, Error **errp)
 {
     for (guint i = 0; boot->blobs && i < boot->blobs->len; i++) {
         X86BootBlob *b = g_ptr_array_index(boot->blobs, i);
         gsize len;
         const void *p = g_bytes_get_data(b->data, &len);
-        Error *err = NULL;
 
-        /* a confidential guest may need to know (SNP: launch data) */
-        if (!confidential_guest_prepare_load(b->gpa, len, &err)) {
-            error_report_err(err);
-            continue;
+        /*
+         * A confidential guest first makes the range something the host
+         * may write; a page that is still private is never touched.
+         */
+        if (!confidential_guest_prepare_load(b->gpa, len, errp) ||
+            !ram_block_attributes_check_host_access(b->gpa, len, errp)) {
+            error_prepend(errp, "cannot load %s: ", b->name);
+            return false;
         }
         address_space_write(&address_space_memory, b->gpa, p, len);
     }
     for (unsigned i = 0; i < boot->nstart; i++) {
         x86_cpu_set_boot_state(i, &boot->cpu[i]);
     }
+    return true;
 }
 
 void x86_boot_cleanup(X86Boot *boot)

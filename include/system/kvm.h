@@ -80,9 +80,10 @@ int kvm_gmem_fallocate(int fd, int mode, uint64_t offset, uint64_t len);
 int kvm_convert_memory(hwaddr start, hwaddr size, bool to_private,
                        Error **errp);
 /*
- * The same for a request from the guest (@origin names the exit): errors
- * are reported (the first few only; a guest may repeat them forever) and
- * returned for the guest to see.
+ * The same for a request from the guest (@origin names the exit), called
+ * from a vCPU thread without the BQL: it takes the BQL for the one
+ * conversion only.  Errors are reported (the first few only; a guest may
+ * repeat them forever) and returned for the guest to see.
  */
 int kvm_convert_guest_request(hwaddr start, hwaddr size, bool to_private,
                               const char *origin);
