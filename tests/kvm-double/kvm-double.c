@@ -90,6 +90,8 @@ struct KVMDouble {
     GArray *overrides;       /* DCapOverride */
     GHashTable *counts;      /* request -> calls */
     unsigned ioctls;
+    KVMDoubleHook hook;
+    void *hook_opaque;
 };
 
 static const char *const profile_names[KVM_DOUBLE_NR_PROFILES] = {
@@ -934,12 +936,29 @@ static int double_open(const char *path, int flags, void *opaque)
     return ret;
 }
 
+void kvm_double_set_hook(KVMDouble *d, KVMDoubleHook fn, void *opaque)
+{
+    g_mutex_lock(&d->lock);
+    d->hook = fn;
+    d->hook_opaque = opaque;
+    g_mutex_unlock(&d->lock);
+}
+
 static int double_ioctl(int fd, unsigned long req, void *arg, void *opaque)
 {
     KVMDouble *d = opaque;
+    KVMDoubleHook hook;
+    void *hook_opaque;
     DObj *o;
     int ret;
 
+    g_mutex_lock(&d->lock);
+    hook = d->hook;
+    hook_opaque = d->hook_opaque;
+    g_mutex_unlock(&d->lock);
+    if (hook) {
+        hook(fd, req, hook_opaque);
+    }
     g_mutex_lock(&d->lock);
     d->ioctls++;
     count_call(d, req);

@@ -64,6 +64,14 @@ void kvm_double_clear_faults(KVMDouble *d);
 /* Calls of @request so far, failed ones included (OP_ANY: all ioctls). */
 unsigned kvm_double_count(KVMDouble *d, unsigned long request);
 
+/*
+ * Called on the calling thread before every ioctl (@fd, @request) reaches
+ * the double, without the double's lock: lets a test observe or stall
+ * the VMM at an exact point (e.g. from the memslot worker).  NULL: none.
+ */
+typedef void (*KVMDoubleHook)(int fd, unsigned long request, void *opaque);
+void kvm_double_set_hook(KVMDouble *d, KVMDoubleHook fn, void *opaque);
+
 /* ---- state readback ---- */
 
 /* Fds the double handed out that are still open (dev, VM, vCPU, gmem). */
