@@ -170,7 +170,9 @@ static bool update_one(SevLaunch *l, const SevLaunchItem *it, Error **errp)
         .type = it->type,
     };
     g_autofree SnpCpuidPage *saved = NULL;
+    void *snap = NULL;
     Error *local_err = NULL;
+    bool ok = false;
     int64_t t0;
     int ret = 0, fw = 0;
 
@@ -188,6 +190,17 @@ static bool update_one(SevLaunch *l, const SevLaunchItem *it, Error **errp)
     }
     /* kernel v7 patch 20: uaddr 0 populates from the gmem pages in place */
     u.uaddr = l->in_place ? 0 : (uintptr_t)it->hva;
+    if (!l->in_place && l->snapshot_source &&
+        it->type != KVM_SEV_SNP_PAGE_TYPE_ZERO) {
+        if (posix_memalign(&snap, SEV_PAGE, it->len)) {
+            error_setg(errp, "SEV-SNP: no memory for 0x%" PRIx64 " bytes of "
+                       "launch data", it->len);
+            return false;
+        }
+        memcpy(snap, it->hva, it->len);
+        l->snapshot_bytes += it->len;
+        u.uaddr = (uintptr_t)snap;
+    }
 
     t0 = g_get_monotonic_time();
     l->convert_calls++;
@@ -197,7 +210,7 @@ static bool update_one(SevLaunch *l, const SevLaunchItem *it, Error **errp)
         error_propagate(errp, local_err);
         error_prepend(errp, "SEV-SNP: failed to configure initial private "
                       "guest memory: ");
-        return false;
+        goto out;
     }
     l->convert_ns += (g_get_monotonic_time() - t0) * 1000;
 
@@ -222,7 +235,8 @@ static bool update_one(SevLaunch *l, const SevLaunchItem *it, Error **errp)
                                "table stays in the private page "
                                "(in-place launch)\n");
             } else {
-                rep = sev_snp_cpuid_mismatch_report(saved, it->hva);
+                rep = sev_snp_cpuid_mismatch_report(saved,
+                                                    snap ? snap : it->hva);
             }
             error_setg(errp, "%sSEV-SNP: failed update CPUID page\n"
                        "SNP_LAUNCH_UPDATE ret=%d fw_error=%d '%s'", rep,
@@ -234,16 +248,19 @@ static bool update_one(SevLaunch *l, const SevLaunchItem *it, Error **errp)
         error_append_hint(errp, "while updating GPA 0x%" PRIx64 "+0x%" PRIx64
                           " (%s)\n", it->gpa, it->len,
                           page_type_name(it->type));
-        return false;
+        goto out;
     }
     if (u.gfn_start * SEV_PAGE != it->gpa + it->len) {
         error_setg(errp, "SEV-SNP: expected update of GPA range %" PRIx64
                    "-%" PRIx64 ",got GPA range %" PRIx64 "-%" PRIx64,
                    it->gpa, it->gpa + it->len, it->gpa,
                    (uint64_t)u.gfn_start * SEV_PAGE);
-        return false;
+        goto out;
     }
-    return true;
+    ok = true;
+out:
+    free(snap);
+    return ok;
 }
 
 bool sev_snp_launch_update_all(SevLaunch *l, Error **errp)

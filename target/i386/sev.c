@@ -574,6 +574,8 @@ static bool sev_snp_kvm_init(ConfidentialGuestSupport *cgs, Error **errp)
         goto fail;
     }
     sev_launch_init(&s->launch, &ops, s->sev_fd, cgs->convert_in_place);
+    /* legacy: our conversion to private discards the shared copy */
+    s->launch.snapshot_source = !cgs->convert_in_place;
     s->launch_inited = true;
     if (!sev_snp_launch_start(&s->launch, snp->policy, snp->gosvw, errp)) {
         goto fail;
@@ -624,6 +626,20 @@ static bool sev_snp_prepare_load(ConfidentialGuestSupport *cgs, uint64_t gpa,
         error_setg(errp, "SEV-SNP: launch data at 0x%" PRIx64 "+0x%" PRIx64
                    " is not in guest RAM", gpa, size);
         return false;
+    }
+    /*
+     * Legacy RAM starts private; the loader writes its shared copy, which
+     * the host may only touch once the range is shared again (the launch
+     * snapshots it before making it private for LAUNCH_UPDATE).
+     */
+    if (!cgs->convert_in_place) {
+        uint64_t psz = qemu_real_host_page_size();
+        uint64_t start = QEMU_ALIGN_DOWN(gpa, psz);
+        uint64_t end = QEMU_ALIGN_UP(gpa + size, psz);
+
+        if (kvm_convert_memory(start, end - start, false, errp) < 0) {
+            return false;
+        }
     }
     sev_launch_queue(&s->launch, gpa, hva, size,
                      KVM_SEV_SNP_PAGE_TYPE_NORMAL);

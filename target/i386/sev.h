@@ -49,10 +49,15 @@ typedef struct SevLaunch {
     int sev_fd;
     /* in-place: launch data already sits in the guest_memfd; uaddr 0 */
     bool in_place;
+    /*
+     * Legacy with a conversion that discards the shared copy (ours):
+     * snapshot each item before converting and give KVM the snapshot.
+     */
+    bool snapshot_source;
     GArray *items;        /* SevLaunchItem, in queue order */
     /* statistics of the last run */
     unsigned update_calls, convert_calls;
-    uint64_t update_bytes, convert_bytes;
+    uint64_t update_bytes, convert_bytes, snapshot_bytes;
     int64_t convert_ns, update_ns;
 } SevLaunch;
 

@@ -57,6 +57,7 @@ struct KVMDoubleSev {
     GArray *inject;              /* FwInjection */
     GArray *cpuid_reject;        /* uint32_t pairs */
     GPtrArray *log;
+    struct kvm_cpuid2 *cpuid;    /* the first KVM_SET_CPUID2 seen */
 };
 
 void kvm_double_sev_default_config(KVMDoubleSevConfig *cfg)
@@ -66,6 +67,7 @@ void kvm_double_sev_default_config(KVMDoubleSevConfig *cfg)
     cfg->snp_vm_type = true;
     /* ABI 0-17, SMT, MBO, debug, single socket: KVM's mask (spec §4) */
     cfg->policy_mask = 0x3ffffULL | (1ULL << 19) | (1ULL << 20);
+    cfg->cbitpos = 51;
 }
 
 void snp_sha384(const void *data, size_t len, uint8_t out[SNP_DIGEST_SIZE])
@@ -105,9 +107,25 @@ static void dlog(KVMDoubleSev *d, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * guest_memfds are known by inode: the VMM may dup() the fd it got (an
+ * in-place RAMBlock's guest_memfd is a dup of its fd, RFC patch 5).
+ */
+static gpointer gmem_key(int fd)
+{
+    struct stat st;
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        return NULL;
+    }
+    return GSIZE_TO_POINTER((gsize)st.st_ino);
+}
+
 static DoubleGmem *gmem_get(KVMDoubleSev *d, int fd)
 {
-    return g_hash_table_lookup(d->gmems, GINT_TO_POINTER(fd));
+    gpointer k = gmem_key(fd);
+
+    return k ? g_hash_table_lookup(d->gmems, k) : NULL;
 }
 
 static void gmem_free(gpointer p)
@@ -549,6 +567,37 @@ static int psp_ioctl(KVMDoubleSev *d, unsigned long req, void *arg)
 
 /* ---- the KVMOps layer ---- */
 
+/*
+ * An SEV host reports leaf 0x8000001F with its C-bit position in EBX
+ * (KVM keeps EBX[5:0]); add or patch it into the lower half's table.
+ */
+static int supported_cpuid(KVMDoubleSev *d, int fd, struct kvm_cpuid2 *c)
+{
+    uint32_t room = c->nent;
+    int ret;
+
+    ret = d->lower->ioctl(fd, KVM_GET_SUPPORTED_CPUID, c, d->lower->opaque);
+    if (ret < 0 || !d->cfg.snp_vm_type) {
+        return ret;
+    }
+    for (uint32_t i = 0; i < c->nent; i++) {
+        if (c->entries[i].function == 0x8000001f) {
+            c->entries[i].ebx = (c->entries[i].ebx & ~0x3fu) | d->cfg.cbitpos;
+            return ret;
+        }
+    }
+    if (c->nent >= room) {
+        c->nent = room + 1;
+        return -E2BIG;
+    }
+    memset(&c->entries[c->nent], 0, sizeof(c->entries[0]));
+    c->entries[c->nent].function = 0x8000001f;
+    c->entries[c->nent].eax = 0x1b;      /* SME, SEV, SEV-ES, SNP */
+    c->entries[c->nent].ebx = d->cfg.cbitpos;
+    c->nent++;
+    return ret;
+}
+
 static int l_open(const char *path, int flags, void *opaque)
 {
     KVMDoubleSev *d = opaque;
@@ -579,7 +628,6 @@ static int l_close(int fd, void *opaque)
     if (g_hash_table_remove(d->psp_fds, GINT_TO_POINTER(fd))) {
         return close(fd) < 0 ? -errno : 0;
     }
-    g_hash_table_remove(d->gmems, GINT_TO_POINTER(fd));
     if (fd == d->vm_fd) {
         d->vm_fd = -1;
     }
@@ -629,6 +677,27 @@ static int l_ioctl(int fd, unsigned long req, void *arg, void *opaque)
     if (fd == d->vm_fd && req == KVM_MEMORY_ENCRYPT_OP) {
         return encrypt_op(d, arg);
     }
+    if (req == KVM_GET_SUPPORTED_CPUID && fd == d->dev_fd) {
+        return supported_cpuid(d, fd, arg);
+    }
+    if (req == KVM_GET_CPUID2 && d->cpuid) {
+        /* what the VMM set is what it reads back (a vCPU's CPUID) */
+        struct kvm_cpuid2 *c = arg;
+
+        if (c->nent < d->cpuid->nent) {
+            c->nent = d->cpuid->nent;
+            return -E2BIG;
+        }
+        memcpy(c->entries, d->cpuid->entries,
+               d->cpuid->nent * sizeof(c->entries[0]));
+        c->nent = d->cpuid->nent;
+        return 0;
+    }
+    if (req == KVM_SET_CPUID2 && !d->cpuid) {
+        const struct kvm_cpuid2 *c = arg;
+
+        d->cpuid = g_memdup2(c, sizeof(*c) + c->nent * sizeof(c->entries[0]));
+    }
     if (req == KVM_CHECK_EXTENSION &&
         (unsigned long)(uintptr_t)arg == KVM_CAP_VM_TYPES) {
         ret = d->lower->ioctl(fd, req, arg, d->lower->opaque);
@@ -668,7 +737,7 @@ static int l_ioctl(int fd, unsigned long req, void *arg, void *opaque)
             !(g->flags & GUEST_MEMFD_FLAG_INIT_SHARED)) {
             set_range(gm->private, 0, g->size / PAGE, true);
         }
-        g_hash_table_insert(d->gmems, GINT_TO_POINTER(ret), gm);
+        g_hash_table_insert(d->gmems, gmem_key(ret), gm);
         dlog(d, "KVM_CREATE_GUEST_MEMFD size 0x%" PRIx64 " flags 0x%" PRIx64,
              (uint64_t)g->size, (uint64_t)g->flags);
     } else if (fd == d->vm_fd && req == KVM_SET_USER_MEMORY_REGION2) {
@@ -750,6 +819,7 @@ void kvm_double_sev_free(KVMDoubleSev *d)
     g_array_free(d->inject, true);
     g_array_free(d->cpuid_reject, true);
     g_ptr_array_free(d->log, true);
+    g_free(d->cpuid);
     g_free(d);
 }
 

@@ -28,6 +28,8 @@ typedef struct KVMDoubleSevConfig {
      */
     bool per_gmem_attributes;
     uint64_t vmsa_features;           /* KVM_X86_SEV_VMSA_FEATURES */
+    /* C-bit position KVM_GET_SUPPORTED_CPUID reports (0x8000001F EBX) */
+    uint32_t cbitpos;
     uint64_t policy_mask;             /* accepted SNP policy bits */
     /* at most this many pages per LAUNCH_UPDATE call (0: no limit) */
     unsigned max_pages_per_call;
