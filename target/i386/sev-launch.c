@@ -9,6 +9,7 @@
 #include "linux/kvm.h"
 #include "linux/psp-sev.h"
 #include "sev.h"
+#include "hw/i386/ovmf-metadata.h"
 
 #define SEV_PAGE ((uint64_t)4096)
 
@@ -383,4 +384,40 @@ char *sev_snp_cpuid_mismatch_report(const void *ours, const void *fw)
         }
     }
     return g_string_free(s, false);
+}
+
+bool sev_snp_queue_ovmf(SevLaunch *l, const uint8_t *img, size_t size,
+                        void *flash_hva, SevGpaToHva gpa_to_hva,
+                        void *opaque, const void *kvm_cpuid2,
+                        Error **errp)
+{
+    OvmfSevMetadata md;
+
+    if (!ovmf_sev_metadata_parse(img, size, &md, errp)) {
+        return false;
+    }
+    sev_launch_queue(l, (4ULL << 30) - size, flash_hva, size,
+                     KVM_SEV_SNP_PAGE_TYPE_NORMAL);
+    for (unsigned i = 0; i < md.ndesc; i++) {
+        const OvmfSevDesc *d = &md.desc[i];
+        uint8_t type = ovmf_sev_desc_snp_page_type(d->type, false);
+        void *hva = gpa_to_hva(d->base, d->len, opaque);
+
+        if (!hva) {
+            error_setg(errp, "snp_populate_metadata_pages: Failed to get HVA "
+                       "for GPA 0x%x sz 0x%x", d->base, d->len);
+            ovmf_sev_metadata_free(&md);
+            return false;
+        }
+        if (type == KVM_SEV_SNP_PAGE_TYPE_CPUID &&
+            !sev_snp_build_cpuid_page(kvm_cpuid2, hva, errp)) {
+            error_prepend(errp, "SEV-SNP: failed to generate CPUID table "
+                          "information: ");
+            ovmf_sev_metadata_free(&md);
+            return false;
+        }
+        sev_launch_queue(l, d->base, hva, d->len, type);
+    }
+    ovmf_sev_metadata_free(&md);
+    return true;
 }

@@ -646,6 +646,13 @@ static bool sev_snp_prepare_load(ConfidentialGuestSupport *cgs, uint64_t gpa,
     return true;
 }
 
+const SevLaunch *sev_snp_launch_state(void)
+{
+    SevCommonState *s = sev_current();
+
+    return s && s->launch_inited ? &s->launch : NULL;
+}
+
 bool sev_launch_prepare(Error **errp)
 {
     if (sev_snp_enabled()) {

@@ -68,6 +68,21 @@ void sev_launch_cleanup(SevLaunch *l);
 void sev_launch_queue(SevLaunch *l, uint64_t gpa, void *hva, uint64_t len,
                       uint8_t type);
 
+/*
+ * Queue an OVMF firmware launch as QEMU does: the flash image @img
+ * (@size bytes, mapped at @flash_hva, ending at 4 GiB) as NORMAL, then
+ * each SEV metadata descriptor in table order (SNP_SEC_MEM -> ZERO,
+ * SNP_SECRETS -> SECRETS, CPUID -> CPUID with the page built from
+ * @kvm_cpuid2, kernel hashes -> ZERO, others ZERO).  @gpa_to_hva maps a
+ * descriptor's range to host memory (NULL: not RAM).  Errors: "Failed to
+ * locate SEV metadata header", "Failed to get HVA for GPA 0x%x sz 0x%x".
+ */
+typedef void *(*SevGpaToHva)(uint64_t gpa, uint64_t len, void *opaque);
+bool sev_snp_queue_ovmf(SevLaunch *l, const uint8_t *img, size_t size,
+                        void *flash_hva, SevGpaToHva gpa_to_hva,
+                        void *opaque, const void *kvm_cpuid2,
+                        Error **errp);
+
 /* One KVM_MEMORY_ENCRYPT_OP; 0 or -errno, firmware status in *fw_error. */
 int sev_launch_cmd(SevLaunch *l, uint32_t id, void *data, int *fw_error);
 /* KVM_SEV_INIT2 (all zero) and KVM_SEV_SNP_LAUNCH_START. */
@@ -103,6 +118,9 @@ uint32_t sev_snp_mask_cpuid(uint32_t function, uint32_t index, int reg,
 enum { SEV_CPUID_EAX, SEV_CPUID_EBX, SEV_CPUID_ECX, SEV_CPUID_EDX };
 
 /* ---- the machine's SEV object (target/i386/sev.c) ---- */
+
+/* The launch of the machine's SNP guest (statistics), or NULL. */
+const SevLaunch *sev_snp_launch_state(void);
 
 /* True when the machine's confidential-guest-support is an SEV type. */
 bool sev_enabled(void);

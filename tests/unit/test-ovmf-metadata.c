@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "hw/i386/ovmf-metadata.h"
 #include "linux/kvm.h"
+#include "ovmf-amdsev-fetch.h"
 
 #define IMG_SIZE (64 * 1024)
 
@@ -293,40 +294,15 @@ static void test_amdsev(gconstpointer path)
     ovmf_sev_metadata_free(&md);
 }
 
-/* Runs the setup script; NULL (and the reason in the env) on a skip. */
-static char *fetch_amdsev(void)
-{
-    const char *script = g_getenv("OVMF_AMDSEV_SETUP");
-    g_autofree char *out = NULL, *errs = NULL, *cmd = NULL;
-    int status = 0;
-    char *p;
-
-    if (g_getenv("OVMF_AMDSEV")) {
-        return g_strdup(g_getenv("OVMF_AMDSEV"));
-    }
-    if (!script) {
-        g_setenv("OVMF_AMDSEV_SKIP", "OVMF_AMDSEV_SETUP not set", true);
-        return NULL;
-    }
-    cmd = g_strdup_printf("bash %s", script);
-    if (!g_spawn_command_line_sync(cmd, &out, &errs, &status, NULL) ||
-        !g_spawn_check_wait_status(status, NULL) ||
-        !(p = strstr(out, "OVMF_AMDSEV="))) {
-        g_setenv("OVMF_AMDSEV_SKIP", errs && *errs ? errs :
-                 "ovmf-amdsev setup failed", true);
-        return NULL;
-    }
-    p += strlen("OVMF_AMDSEV=");
-    p[strcspn(p, "\n")] = 0;
-    return g_strdup(p);
-}
-
 int main(int argc, char **argv)
 {
-    g_autofree char *amdsev = NULL;
+    g_autofree char *amdsev = NULL, *skip = NULL;
 
     g_test_init(&argc, &argv, NULL);
-    amdsev = fetch_amdsev();
+    amdsev = ovmf_amdsev_fetch(&skip);
+    if (skip) {
+        g_setenv("OVMF_AMDSEV_SKIP", skip, true);
+    }
     g_test_add_func("/ovmf/guid", test_guid);
     g_test_add_func("/ovmf/synthetic", test_synthetic);
     g_test_add_func("/ovmf/malformed", test_malformed);

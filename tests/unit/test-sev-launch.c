@@ -10,15 +10,21 @@
 #include "linux/psp-sev.h"
 #include "../kvm-double/kvm-double-sev.h"
 #include "../../target/i386/sev.h"
+#include "ovmf-amdsev-fetch.h"
 
 #define PAGE 4096
-#define RAM (256 * PAGE)
+#define RAM_DEFAULT (256 * PAGE)
 
 typedef struct Env {
     KVMDoubleSev *d;
     const KVMOps *ops;
     int dev, vm, gmem, psp, vcpu;
     uint8_t *ram;
+    uint64_t ram_size;
+    /* a firmware flash ending at 4 GiB, in its own slot and guest_memfd */
+    int flash_gmem;
+    uint8_t *flash;
+    uint64_t flash_size;
     bool in_place;
     bool fail_convert;
     SevLaunch l;
@@ -50,11 +56,14 @@ static int env_convert(uint64_t gpa, uint64_t len, void *opaque,
         return false;
     }
     if (e->in_place) {
+        bool fl = e->flash && gpa >= (4ULL << 30) - e->flash_size;
         struct kvm_memory_attributes2 a = {
-            .offset = gpa, .size = len,
+            .offset = fl ? gpa - ((4ULL << 30) - e->flash_size) : gpa,
+            .size = len,
             .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
         };
-        ret = env_ioctl(e, e->gmem, KVM_SET_MEMORY_ATTRIBUTES2, &a);
+        ret = env_ioctl(e, fl ? e->flash_gmem : e->gmem,
+                        KVM_SET_MEMORY_ATTRIBUTES2, &a);
     } else {
         struct kvm_memory_attributes a = {
             .address = gpa, .size = len,
@@ -68,11 +77,33 @@ static int env_convert(uint64_t gpa, uint64_t len, void *opaque,
     return ret == 0;
 }
 
+static uint8_t *env_map(Env *e, int gmem, uint64_t size)
+{
+    void *p = e->in_place ?
+        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, gmem, 0) :
+        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+             -1, 0);
+
+    g_assert_true(p != MAP_FAILED);
+    return p;
+}
+
+static void env_setup_sized(Env *e, bool in_place,
+                            const KVMDoubleSevConfig *cfg, uint64_t ram_size,
+                            uint64_t flash_size);
+
 static void env_setup(Env *e, bool in_place, const KVMDoubleSevConfig *cfg)
+{
+    env_setup_sized(e, in_place, cfg, RAM_DEFAULT, 0);
+}
+
+static void env_setup_sized(Env *e, bool in_place,
+                            const KVMDoubleSevConfig *cfg, uint64_t ram_size,
+                            uint64_t flash_size)
 {
     KVMDoubleSevConfig def;
     struct kvm_create_guest_memfd g = {
-        .size = RAM,
+        .size = ram_size,
         .flags = in_place ? GUEST_MEMFD_FLAG_MMAP |
                             GUEST_MEMFD_FLAG_INIT_SHARED : 0,
     };
@@ -86,6 +117,8 @@ static void env_setup(Env *e, bool in_place, const KVMDoubleSevConfig *cfg)
     }
     memset(e, 0, sizeof(*e));
     e->in_place = in_place;
+    e->ram_size = ram_size;
+    e->flash_gmem = -1;
     e->d = kvm_double_sev_new(kvm_double_sev_accept_all_ops(), cfg);
     e->ops = kvm_double_sev_ops(e->d);
     e->dev = e->ops->open_device("/dev/kvm", O_RDWR, e->ops->opaque);
@@ -93,17 +126,27 @@ static void env_setup(Env *e, bool in_place, const KVMDoubleSevConfig *cfg)
                       (void *)(uintptr_t)KVM_X86_SNP_VM);
     e->gmem = env_ioctl(e, e->vm, KVM_CREATE_GUEST_MEMFD, &g);
     g_assert_cmpint(e->gmem, >=, 0);
-    e->ram = in_place ?
-        mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, e->gmem, 0) :
-        mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-             -1, 0);
-    g_assert_true(e->ram != MAP_FAILED);
+    e->ram = env_map(e, e->gmem, ram_size);
     r.flags = KVM_MEM_GUEST_MEMFD;
-    r.memory_size = RAM;
+    r.memory_size = ram_size;
     r.userspace_addr = (uintptr_t)e->ram;
     r.guest_memfd = e->gmem;
     g_assert_cmpint(env_ioctl(e, e->vm, KVM_SET_USER_MEMORY_REGION2, &r),
                     ==, 0);
+    if (flash_size) {
+        g.size = flash_size;
+        e->flash_gmem = env_ioctl(e, e->vm, KVM_CREATE_GUEST_MEMFD, &g);
+        g_assert_cmpint(e->flash_gmem, >=, 0);
+        e->flash = env_map(e, e->flash_gmem, flash_size);
+        e->flash_size = flash_size;
+        r.slot = 1;
+        r.guest_phys_addr = (4ULL << 30) - flash_size;
+        r.memory_size = flash_size;
+        r.userspace_addr = (uintptr_t)e->flash;
+        r.guest_memfd = e->flash_gmem;
+        g_assert_cmpint(env_ioctl(e, e->vm, KVM_SET_USER_MEMORY_REGION2, &r),
+                        ==, 0);
+    }
     e->psp = e->ops->open_device("/dev/sev", O_RDWR, e->ops->opaque);
     sev_launch_init(&e->l, &ops, e->psp, in_place);
 }
@@ -111,7 +154,11 @@ static void env_setup(Env *e, bool in_place, const KVMDoubleSevConfig *cfg)
 static void env_teardown(Env *e)
 {
     sev_launch_cleanup(&e->l);
-    munmap(e->ram, RAM);
+    munmap(e->ram, e->ram_size);
+    if (e->flash) {
+        munmap(e->flash, e->flash_size);
+        e->ops->close(e->flash_gmem, e->ops->opaque);
+    }
     if (e->vcpu > 0) {
         e->ops->close(e->vcpu, e->ops->opaque);
     }
@@ -366,9 +413,107 @@ static void test_cpuid_page(void)
     g_assert_cmpstr(sev_fw_error_to_str(0), ==, "");
 }
 
+static void *env_gpa_to_hva(uint64_t gpa, uint64_t len, void *opaque)
+{
+    Env *e = opaque;
+
+    return gpa + len <= e->ram_size ? e->ram + gpa : NULL;
+}
+
+/* The launch of OVMF.amdsev.fd: the flash and its metadata, both modes. */
+static void test_ovmf(gconstpointer path)
+{
+    g_autofree uint8_t *img = NULL;
+    g_autofree struct kvm_cpuid2 *c = fake_cpuid(6);
+    uint8_t digest[2][48];
+    const uint8_t *asev;
+    uint32_t ndesc;
+    gsize size;
+
+    if (!path) {
+        g_test_skip(g_getenv("OVMF_AMDSEV_SKIP"));
+        return;
+    }
+    g_assert_true(g_file_get_contents(path, (char **)&img, &size, NULL));
+    /* the descriptors read straight from the "ASEV" header */
+    asev = memmem(img, size, "ASEV", 4);
+    g_assert_nonnull(asev);
+    memcpy(&ndesc, asev + 12, 4);
+
+    for (int mode = 0; mode < 2; mode++) {
+        Env e;
+        uint64_t pages = size / PAGE;
+
+        env_setup_sized(&e, mode, NULL, 16 << 20, size);
+        memcpy(e.flash, img, size);
+        g_assert_true(sev_snp_queue_ovmf(&e.l, img, size, e.flash,
+                                         env_gpa_to_hva, &e, c,
+                                         &error_abort));
+        g_assert_cmpuint(e.l.items->len, ==, 1 + ndesc);
+        g_assert_cmphex(g_array_index(e.l.items, SevLaunchItem, 0).gpa, ==,
+                        (4ULL << 30) - size);
+        g_assert_cmphex(g_array_index(e.l.items, SevLaunchItem, 0).len, ==,
+                        size);
+        for (uint32_t i = 0; i < ndesc; i++) {
+            const SevLaunchItem *it =
+                &g_array_index(e.l.items, SevLaunchItem, i + 1);
+            uint32_t raw[3];
+            uint8_t want;
+
+            memcpy(raw, asev + 16 + 12 * i, 12);
+            want = raw[2] == 2 ? KVM_SEV_SNP_PAGE_TYPE_SECRETS :
+                   raw[2] == 3 ? KVM_SEV_SNP_PAGE_TYPE_CPUID :
+                                 KVM_SEV_SNP_PAGE_TYPE_ZERO;
+            g_assert_cmphex(it->gpa, ==, raw[0]);
+            g_assert_cmphex(it->len, ==, raw[1]);
+            g_assert_cmpuint(it->type, ==, want);
+            pages += raw[1] / PAGE;
+            if (mode == 0) {
+                g_test_message("queued gpa 0x%08" PRIx64 " len 0x%06" PRIx64
+                               " page type %u", it->gpa, it->len, it->type);
+            }
+        }
+        g_assert_true(run_launch(&e, &error_abort));
+        g_assert_cmpuint(kvm_double_sev_pages_measured(e.d), ==, pages);
+        kvm_double_sev_digest(e.d, digest[mode]);
+        if (mode) {
+            print_log(&e, "OVMF in-place");
+        } else {
+            print_log(&e, "OVMF legacy");
+        }
+        env_teardown(&e);
+    }
+    g_assert_cmpmem(digest[0], 48, digest[1], 48);
+}
+
+static void test_ovmf_no_metadata(void)
+{
+    Env e;
+    g_autofree struct kvm_cpuid2 *c = fake_cpuid(2);
+    g_autofree uint8_t *img = g_malloc0(64 * 1024);
+    Error *err = NULL;
+
+    env_setup_sized(&e, false, NULL, 16 << 20, 64 * 1024);
+    g_assert_false(sev_snp_queue_ovmf(&e.l, img, 64 * 1024, e.flash,
+                                      env_gpa_to_hva, &e, c, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "Failed to locate SEV metadata header");
+    error_free(err);
+    g_assert_cmpuint(e.l.items->len, ==, 0);
+    env_teardown(&e);
+}
+
 int main(int argc, char **argv)
 {
+    g_autofree char *amdsev = NULL, *skip = NULL;
+
     g_test_init(&argc, &argv, NULL);
+    amdsev = ovmf_amdsev_fetch(&skip);
+    if (skip) {
+        g_setenv("OVMF_AMDSEV_SKIP", skip, true);
+    }
+    g_test_add_data_func("/sev-launch/ovmf-amdsev", amdsev, test_ovmf);
+    g_test_add_func("/sev-launch/ovmf-no-metadata", test_ovmf_no_metadata);
     g_test_add_func("/sev-launch/legacy-vs-in-place", test_legacy_vs_in_place);
     g_test_add_func("/sev-launch/partial-progress", test_partial_progress);
     g_test_add_func("/sev-launch/fw-error-mid-way", test_fw_error_mid_way);
