@@ -396,8 +396,10 @@ bool sev_snp_queue_ovmf(SevLaunch *l, const uint8_t *img, size_t size,
     if (!ovmf_sev_metadata_parse(img, size, &md, errp)) {
         return false;
     }
-    sev_launch_queue(l, (4ULL << 30) - size, flash_hva, size,
-                     KVM_SEV_SNP_PAGE_TYPE_NORMAL);
+    if (flash_hva) {
+        sev_launch_queue(l, (4ULL << 30) - size, flash_hva, size,
+                         KVM_SEV_SNP_PAGE_TYPE_NORMAL);
+    }
     for (unsigned i = 0; i < md.ndesc; i++) {
         const OvmfSevDesc *d = &md.desc[i];
         uint8_t type = ovmf_sev_desc_snp_page_type(d->type, false);

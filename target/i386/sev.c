@@ -14,6 +14,7 @@
 #include "system/kvm_int.h"
 #include "system/memory.h"
 #include "hw/boards.h"
+#include "hw/i386/ovmf-metadata.h"
 #include "sev.h"
 
 OBJECT_DECLARE_SIMPLE_TYPE(SevCommonState, SEV_COMMON)
@@ -32,6 +33,8 @@ struct SevCommonState {
     SevState state;
     SevLaunch launch;
     bool launch_inited;
+    uint8_t *firmware;           /* OVMF image whose metadata is queued */
+    size_t firmware_size;
 };
 
 struct SevGuestState {
@@ -160,24 +163,39 @@ static void common_set_kernel_hashes(Object *obj, bool v, Error **errp)
     SEV_COMMON(obj)->kernel_hashes = v;
 }
 
-/* EBX[5:0] of leaf 0x8000001F as KVM reports it (0: no SEV leaf). */
-static uint32_t host_cbitpos(void)
+/*
+ * A CPUID table from vCPU fd @fd (KVM_GET_CPUID2), or from /dev/kvm when
+ * @fd is -1 (KVM_GET_SUPPORTED_CPUID), growing the buffer while KVM says E2BIG.  Caller frees;
+ * NULL with *ret set to -errno.
+ */
+static struct kvm_cpuid2 *get_cpuid_table(int fd, unsigned long req,
+                                          int *ret)
 {
-    g_autofree struct kvm_cpuid2 *c = NULL;
+    struct kvm_cpuid2 *c = NULL;
     unsigned n = 64;
-    int ret;
 
     do {
         g_free(c);
         c = g_malloc0(sizeof(*c) + n * sizeof(c->entries[0]));
         c->nent = n;
-        ret = kvm_ioctl(KVM_GET_SUPPORTED_CPUID, c);
+        *ret = fd < 0 ? kvm_ioctl(req, c) : kvm_fd_ioctl(fd, req, c);
         n *= 2;
-    } while (ret == -E2BIG && n <= 4096);
-    if (ret < 0) {
-        return 0;
+    } while (*ret == -E2BIG && n <= 4096);
+    if (*ret < 0) {
+        g_free(c);
+        return NULL;
     }
-    for (unsigned i = 0; i < c->nent; i++) {
+    return c;
+}
+
+/* EBX[5:0] of leaf 0x8000001F as KVM reports it (0: no SEV leaf). */
+static uint32_t host_cbitpos(void)
+{
+    g_autofree struct kvm_cpuid2 *c = NULL;
+    int ret;
+
+    c = get_cpuid_table(-1, KVM_GET_SUPPORTED_CPUID, &ret);
+    for (unsigned i = 0; c && i < c->nent; i++) {
         if (c->entries[i].function == 0x8000001f) {
             return c->entries[i].ebx & 0x3f;
         }
@@ -190,8 +208,8 @@ static int encrypt_op(void *cmd, void *opaque)
     return kvm_vm_ioctl(KVM_MEMORY_ENCRYPT_OP, cmd);
 }
 
-static int convert_private(uint64_t gpa, uint64_t len, void *opaque,
-                           Error **errp)
+static bool convert_private(uint64_t gpa, uint64_t len, void *opaque,
+                            Error **errp)
 {
     return kvm_convert_memory(gpa, len, true, errp) == 0;
 }
@@ -257,6 +275,7 @@ static void sev_common_close(SevCommonState *s)
         sev_launch_cleanup(&s->launch);
         s->launch_inited = false;
     }
+    g_clear_pointer(&s->firmware, g_free);
     if (s->sev_fd >= 0) {
         ops->close(s->sev_fd, ops->opaque);
         s->sev_fd = -1;
@@ -653,6 +672,81 @@ const SevLaunch *sev_snp_launch_state(void)
     return s && s->launch_inited ? &s->launch : NULL;
 }
 
+bool sev_snp_add_firmware(const uint8_t *img, size_t size, void *flash_hva,
+                          Error **errp)
+{
+    SevCommonState *s = sev_current();
+    OvmfSevMetadata md;
+
+    if (!s || !sev_snp_enabled() || s->state != SEV_STATE_LAUNCH_UPDATE) {
+        error_setg(errp, "SEV-SNP: no launch to add firmware to");
+        return false;
+    }
+    if (s->firmware) {
+        error_setg(errp, "SEV-SNP: a firmware image was already added");
+        return false;
+    }
+    /* QEMU only finds out at the launch; failing here names the image */
+    if (!ovmf_sev_metadata_parse(img, size, &md, errp)) {
+        return false;
+    }
+    ovmf_sev_metadata_free(&md);
+    s->firmware = g_memdup2(img, size);
+    s->firmware_size = size;
+    sev_launch_queue(&s->launch, (4ULL << 30) - size, flash_hva, size,
+                     KVM_SEV_SNP_PAGE_TYPE_NORMAL);
+    return true;
+}
+
+static void *launch_gpa_to_hva(uint64_t gpa, uint64_t len, void *opaque)
+{
+    return gpa_to_hva(gpa, len);
+}
+
+/* vCPU 0's CPUID table as KVM has it (caller frees), or NULL. */
+static struct kvm_cpuid2 *vcpu0_cpuid(Error **errp)
+{
+    struct kvm_cpuid2 *c;
+    int ret;
+
+    c = get_cpuid_table(qemu_get_cpu(0)->kvm_fd, KVM_GET_CPUID2, &ret);
+    if (!c) {
+        error_setg(errp, "SEV-SNP: unable to query CPUID values for CPU: "
+                   "'%s'", strerror(-ret));
+    }
+    return c;
+}
+
+/* The firmware's metadata regions, queued behind what was loaded. */
+static bool queue_firmware_metadata(SevCommonState *s, Error **errp)
+{
+    ConfidentialGuestSupport *cgs = CONFIDENTIAL_GUEST_SUPPORT(s);
+    g_autofree struct kvm_cpuid2 *cpuid = vcpu0_cpuid(errp);
+    OvmfSevMetadata md;
+
+    if (!cpuid) {
+        return false;
+    }
+    /* legacy RAM is private: the CPUID page is written through shared */
+    if (!cgs->convert_in_place) {
+        if (!ovmf_sev_metadata_parse(s->firmware, s->firmware_size, &md,
+                                     errp)) {
+            return false;
+        }
+        for (unsigned i = 0; i < md.ndesc; i++) {
+            if (md.desc[i].type == OVMF_SEV_DESC_CPUID &&
+                kvm_convert_memory(md.desc[i].base, md.desc[i].len, false,
+                                   errp) < 0) {
+                ovmf_sev_metadata_free(&md);
+                return false;
+            }
+        }
+        ovmf_sev_metadata_free(&md);
+    }
+    return sev_snp_queue_ovmf(&s->launch, s->firmware, s->firmware_size,
+                              NULL, launch_gpa_to_hva, NULL, cpuid, errp);
+}
+
 bool sev_launch_prepare(Error **errp)
 {
     if (sev_snp_enabled()) {
@@ -679,6 +773,9 @@ bool sev_launch(Error **errp)
     if (!qemu_get_cpu(0) || qemu_get_cpu(0)->kvm_fd < 0) {
         error_setg(errp, "SEV-SNP: the vCPUs must exist before "
                    "SNP_LAUNCH_FINISH");
+        return false;
+    }
+    if (s->firmware && !queue_firmware_metadata(s, errp)) {
         return false;
     }
     if (!sev_snp_launch_update_all(&s->launch, errp)) {

@@ -39,8 +39,8 @@ typedef struct SevLaunchItem {
  */
 typedef struct SevLaunchOps {
     int (*encrypt_op)(void *cmd, void *opaque);        /* 0 or -errno */
-    int (*convert_private)(uint64_t gpa, uint64_t len, void *opaque,
-                           Error **errp);
+    bool (*convert_private)(uint64_t gpa, uint64_t len, void *opaque,
+                            Error **errp);
     void *opaque;
 } SevLaunchOps;
 
@@ -70,7 +70,8 @@ void sev_launch_queue(SevLaunch *l, uint64_t gpa, void *hva, uint64_t len,
 
 /*
  * Queue an OVMF firmware launch as QEMU does: the flash image @img
- * (@size bytes, mapped at @flash_hva, ending at 4 GiB) as NORMAL, then
+ * (@size bytes, mapped at @flash_hva, ending at 4 GiB) as NORMAL (not
+ * when @flash_hva is NULL: queued already), then
  * each SEV metadata descriptor in table order (SNP_SEC_MEM -> ZERO,
  * SNP_SECRETS -> SECRETS, CPUID -> CPUID with the page built from
  * @kvm_cpuid2, kernel hashes -> ZERO, others ZERO).  @gpa_to_hva maps a
@@ -136,6 +137,14 @@ bool sev_launch_prepare(Error **errp);
  * stays usable and start-up ends with the firmware's status.
  */
 bool sev_launch(Error **errp);
+/*
+ * The machine maps firmware image @img (@size bytes) at 4 GiB - @size,
+ * host view @flash_hva, already written: it is queued as NORMAL now, and
+ * its SEV metadata regions at the launch (the CPUID page then comes from
+ * vCPU 0).  "Failed to locate SEV metadata header" without metadata.
+ */
+bool sev_snp_add_firmware(const uint8_t *img, size_t size, void *flash_hva,
+                          Error **errp);
 /* The migration blocker's reason once launched, or NULL. */
 const char *sev_migration_blocker(void);
 

@@ -28,6 +28,39 @@ void sev_startup_free(Run *r)
 bool sev_startup(Run *r, bool in_place, uint64_t ram_size,
                     const char *snp_json, uint32_t fail_cmd, Error **errp)
 {
+    return sev_startup_fw(r, in_place, ram_size, snp_json, fail_cmd, NULL, 0,
+                          errp);
+}
+
+static bool map_firmware(Run *r, bool in_place, const uint8_t *fw,
+                         size_t size, Error **errp)
+{
+    json_t *mem = json_pack("{s:I}", "size", (json_int_t)size);
+    uint64_t base = (4ULL << 30) - size;
+    Object *o;
+
+    o = user_creatable_add_type(in_place ? TYPE_MEMORY_BACKEND_GUEST_MEMFD
+                                         : TYPE_MEMORY_BACKEND_RAM,
+                                "flash0", mem, errp);
+    json_decref(mem);
+    if (!o) {
+        return false;
+    }
+    r->flash = host_memory_backend_get_memory(MEMORY_BACKEND(o));
+    memory_region_add_subregion(get_system_memory(), base, r->flash);
+    /* a loader writes shared memory; legacy RAM starts private */
+    if (!in_place && kvm_convert_memory(base, size, false, errp) < 0) {
+        return false;
+    }
+    memcpy(memory_region_get_ram_ptr(r->flash), fw, size);
+    return sev_snp_add_firmware(fw, size, memory_region_get_ram_ptr(r->flash),
+                                errp);
+}
+
+bool sev_startup_fw(Run *r, bool in_place, uint64_t ram_size,
+                    const char *snp_json, uint32_t fail_cmd,
+                    const uint8_t *fw, size_t fw_size, Error **errp)
+{
     KVMDoubleSevConfig cfg;
     g_autofree char *props = g_strdup_printf(
         "{\"cbitpos\": 51, \"reduced-phys-bits\": 1, "
@@ -82,6 +115,7 @@ bool sev_startup(Run *r, bool in_place, uint64_t ram_size,
         !object_property_set_str(OBJECT(r->ms), "memory-backend", "ram0",
                                  errp) ||
         !machine_run_board_init(r->ms, errp) ||
+        (fw && !map_firmware(r, in_place, fw, fw_size, errp)) ||
         !sev_launch_prepare(errp) || !cpus_create(1, errp)) {
         return false;
     }
@@ -106,6 +140,10 @@ void sev_startup_end(Run *r)
     bql_unlock();
     cpus_destroy();
     bql_lock();
+    if (r->flash) {
+        memory_region_del_subregion(get_system_memory(), r->flash);
+        r->flash = NULL;
+    }
     if (r->ms) {
         if (r->ms->ram && r->ms->ram->container) {
             memory_region_del_subregion(r->ms->ram->container, r->ms->ram);

@@ -22,6 +22,7 @@ typedef struct Run {
     unsigned updates;
     /* phases, ns: accelerator + CGS set-up, RAM + board, the launch */
     int64_t t_accel, t_board, t_launch;
+    MemoryRegion *flash;         /* the firmware's region, if any */
 } Run;
 
 /*
@@ -35,6 +36,14 @@ bool sev_startup(Run *r, bool in_place, uint64_t ram_size,
                  const char *snp_json, uint32_t fail_cmd, Error **errp);
 /* Tear everything down (asserting no fd is left), keeping the log. */
 void sev_startup_end(Run *r);
+/*
+ * The same with firmware image @fw (@fw_size bytes) mapped from a second
+ * backend of the same kind at 4 GiB - @fw_size and handed to the launch
+ * (sev_snp_add_firmware()).
+ */
+bool sev_startup_fw(Run *r, bool in_place, uint64_t ram_size,
+                    const char *snp_json, uint32_t fail_cmd,
+                    const uint8_t *fw, size_t fw_size, Error **errp);
 void sev_startup_free(Run *r);
 
 #endif

@@ -43,8 +43,8 @@ static int env_encrypt(void *cmd, void *opaque)
 }
 
 /* What kvm_convert_memory() issues in each model, for one gmem slot at 0. */
-static int env_convert(uint64_t gpa, uint64_t len, void *opaque,
-                       Error **errp)
+static bool env_convert(uint64_t gpa, uint64_t len, void *opaque,
+                        Error **errp)
 {
     Env *e = opaque;
     int ret;

@@ -23,10 +23,11 @@
 #include "kvm-double-sev.h"
 #include "kvm-double-sev-startup.h"
 #include "../../target/i386/sev.h"
+#include "ovmf-amdsev-fetch.h"
 
 static void print_log(const Run *r, const char *what)
 {
-    g_test_message("%s launch of the built-in guest, as the double saw it:",
+    g_test_message("%s launch, as the double saw it:",
                    what);
     for (guint i = 0; i < r->log->len; i++) {
         const char *l = g_ptr_array_index(r->log, i);
@@ -156,9 +157,73 @@ static void test_in_place_needs_gmem_backend(void)
     sev_startup_free(&r);
 }
 
+/* OVMF.amdsev.fd as the machine's firmware, both models, one digest. */
+static void test_ovmf_firmware(gconstpointer path)
+{
+    g_autofree uint8_t *img = NULL;
+    uint8_t digest[2][SNP_DIGEST_SIZE];
+    gsize size;
+
+    if (!path) {
+        g_test_skip(g_getenv("OVMF_AMDSEV_SKIP"));
+        return;
+    }
+    g_assert_true(g_file_get_contents(path, (char **)&img, &size, NULL));
+    for (int m = 0; m < 2; m++) {
+        Run r;
+        unsigned cpuid_updates = 0;
+
+        g_assert_true(sev_startup_fw(&r, m, 64 * MiB, NULL, 0, img, size,
+                                     &error_abort));
+        g_assert_cmpint(kvm_double_sev_state(r.sev), ==,
+                        SEV_DOUBLE_FINISHED);
+        memcpy(digest[m], r.digest, SNP_DIGEST_SIZE);
+        sev_startup_end(&r);
+        print_log(&r, m ? "OVMF + built-in guest, in-place" :
+                                "OVMF + built-in guest, legacy");
+        for (guint i = 0; i < r.log->len; i++) {
+            const char *l = g_ptr_array_index(r.log, i);
+
+            /* the flash first, the CPUID page from vCPU 0 accepted */
+            if (g_str_has_prefix(l, "KVM_SEV_SNP_LAUNCH_UPDATE gpa 0xffc")) {
+                g_assert_cmpuint(cpuid_updates, ==, 0);
+            }
+            cpuid_updates += strstr(l, " type 6 ") != NULL;
+        }
+        g_assert_cmpuint(cpuid_updates, ==, 1);
+        sev_startup_free(&r);
+    }
+    g_assert_cmpmem(digest[0], SNP_DIGEST_SIZE, digest[1], SNP_DIGEST_SIZE);
+}
+
+static void test_firmware_without_metadata(void)
+{
+    Run r;
+    g_autofree uint8_t *img = g_malloc0(64 * KiB);
+    Error *err = NULL;
+
+    g_assert_false(sev_startup_fw(&r, true, 64 * MiB, NULL, 0, img, 64 * KiB,
+                                  &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "Failed to locate SEV metadata header");
+    error_free(err);
+    sev_startup_end(&r);
+    sev_startup_free(&r);
+}
+
 int main(int argc, char **argv)
 {
+    g_autofree char *amdsev = NULL, *skip = NULL;
+
     g_test_init(&argc, &argv, NULL);
+    amdsev = ovmf_amdsev_fetch(&skip);
+    if (skip) {
+        g_setenv("OVMF_AMDSEV_SKIP", skip, true);
+    }
+    g_test_add_data_func("/sev-snp/startup/ovmf-firmware", amdsev,
+                         test_ovmf_firmware);
+    g_test_add_func("/sev-snp/startup/firmware-without-metadata",
+                    test_firmware_without_metadata);
     module_call_init_qom();
     memory_init();
     bql_lock();
