@@ -20,6 +20,7 @@
 #include "system/cpus.h"
 #include "qemu/main-loop.h"
 #include "kvm-double.h"
+#include "qapi/qapi-commands.h"
 #include "kvm-double-sev.h"
 #include "kvm-double-sev-startup.h"
 #include "../../target/i386/sev.h"
@@ -51,6 +52,27 @@ static void test_builtin_both_models(void)
     g_assert_cmpuint(kvm_double_sev_vmsas(legacy.sev), ==, 1);
     g_assert_cmpstr(sev_migration_blocker(), ==,
                     "SEV-SNP: Migration is not implemented");
+    {
+        json_t *want = json_loads("{\"enabled\": true, \"api-major\": 1, "
+                                  "\"api-minor\": 55, \"build-id\": 21, "
+                                  "\"state\": \"running\", "
+                                  "\"sev-type\": \"sev-snp\", "
+                                  "\"snp-policy\": 196608}", 0, NULL);
+        json_t *ret = NULL, *args = json_pack("{s:s}", "mnonce",
+                                              "AAAAAAAAAAAAAAAAAAAAAA==");
+        Error *err = NULL;
+
+        qmp_query_sev(NULL, &ret, &error_abort);
+        g_assert_true(json_equal(ret, want));
+        json_decref(ret);
+        json_decref(want);
+        /* SNP guests get their reports from the guest, not from KVM */
+        qmp_query_sev_attestation_report(args, &ret, &err);
+        g_assert_cmpstr(error_get_pretty(err), ==, "SEV: Failed to query the "
+                        "attestation report length ret=-22 fw_err=0 ()");
+        error_free(err);
+        json_decref(args);
+    }
     sev_startup_end(&legacy);
     print_log(&legacy, "legacy");
 
