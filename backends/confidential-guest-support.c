@@ -50,7 +50,8 @@ const char *confidential_memory_model_name(ConfidentialMemoryModel m)
 
 bool confidential_guest_kvm_init(ConfidentialGuestSupport *cgs, Error **errp)
 {
-    ConfidentialGuestSupportClass *cc = CONFIDENTIAL_GUEST_SUPPORT_GET_CLASS(cgs);
+    ConfidentialGuestSupportClass *cc =
+        CONFIDENTIAL_GUEST_SUPPORT_GET_CLASS(cgs);
 
     if (cc->kvm_init && !cc->kvm_init(cgs, errp)) {
         return false;

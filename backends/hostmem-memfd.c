@@ -18,7 +18,7 @@ struct HostMemoryBackendMemfd {
     bool hugetlb;
     uint64_t hugetlbsize;
     bool seal;
-    OnOffAuto guest_memfd;      /* auto: a guest_memfd when converting in place */
+    OnOffAuto guest_memfd;      /* auto: guest_memfd when converting in place */
     /* Given by the user (not a registered default)? */
     bool hugetlb_set, hugetlbsize_set, seal_set;
     bool init_done;

@@ -320,7 +320,7 @@ static int parse_object(VLState *s, const char *arg, Error **errp)
     }
 }
 
-/* Each class says whether it needs the accelerator (see object_interfaces.h). */
+/* Each class says whether it needs the accelerator (object_interfaces.h). */
 static bool object_is_late(ObjectOption *o)
 {
     const char *type = json_string_value(json_object_get(o->options,

@@ -512,7 +512,8 @@ bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t size,
                    ")", rb->idstr, hva, gmem_offset, expect);
         return false;
     }
-    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED) || (rb->flags & RAM_GUEST_MEMFD)) {
+    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED) ||
+        (rb->flags & RAM_GUEST_MEMFD)) {
         /* legacy: shared pages live elsewhere by design */
         return true;
     }

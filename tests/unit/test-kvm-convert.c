@@ -231,6 +231,16 @@ static void test_inplace(void)
     assert_agree_gmem(ram0.ram_block);
     assert_agree_gmem(ram1.ram_block);
     kvm_double_clear_faults(dbl);
+    {
+        /* what x-query-memory-attributes answers now (for the docs) */
+        json_t *q = ram_block_attributes_query(8);
+        g_autofree char *text = json_dumps(q, JSON_INDENT(1));
+        g_autofree char *hmp = ram_block_attributes_format_text(q);
+
+        g_test_message("x-query-memory-attributes:\n%s\n%s", text, hmp);
+        g_assert_cmpuint(json_array_size(q), ==, 2);
+        json_decref(q);
+    }
 
     /* bad requests change nothing */
     calls = attr2_calls();

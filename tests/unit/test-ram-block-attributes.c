@@ -378,7 +378,8 @@ int main(int argc, char **argv)
     g_test_add_func("/ram-block-attributes/runs", test_map_runs);
     g_test_add_func("/ram-block-attributes/listeners", test_listeners);
     g_test_add_func("/ram-block-attributes/host-access", test_host_access);
-    g_test_add_func("/ram-block-attributes/loader", test_loader_refuses_private);
+    g_test_add_func("/ram-block-attributes/loader",
+                    test_loader_refuses_private);
     g_test_add_func("/cgs/properties", test_cgs_properties);
     g_test_add_func("/cgs/creation-closed", test_cgs_creation_closed);
     return g_test_run();
