@@ -116,6 +116,78 @@ const char *kvm_double_profile_name(KVMDoubleProfile p)
     return p < KVM_DOUBLE_NR_PROFILES ? profile_names[p] : "?";
 }
 
+static const struct {
+    const char *name;
+    unsigned long request;
+} request_names[] = {
+    { "OPEN", KVM_DOUBLE_OP_OPEN },
+    { "FALLOCATE", KVM_DOUBLE_OP_FALLOCATE },
+    { "CLOSE", KVM_DOUBLE_OP_CLOSE },
+#define R(x) { #x, KVM_##x }
+    R(GET_API_VERSION), R(CREATE_VM), R(CHECK_EXTENSION),
+    R(GET_VCPU_MMAP_SIZE), R(GET_SUPPORTED_CPUID), R(CREATE_VCPU),
+    R(SET_USER_MEMORY_REGION), R(SET_USER_MEMORY_REGION2), R(SET_TSS_ADDR),
+    R(SET_IDENTITY_MAP_ADDR), R(CREATE_IRQCHIP), R(CREATE_PIT2),
+    R(IRQ_LINE_STATUS), R(ENABLE_CAP), R(SET_MEMORY_ATTRIBUTES),
+    R(SET_MEMORY_ATTRIBUTES2), R(CREATE_GUEST_MEMFD), R(RUN), R(GET_REGS),
+    R(SET_REGS), R(GET_SREGS), R(SET_SREGS), R(SET_FPU), R(SET_CPUID2),
+    R(SET_MSRS), R(GET_MP_STATE), R(SET_MP_STATE), R(MEMORY_ENCRYPT_OP),
+#undef R
+};
+
+static const struct {
+    const char *name;
+    int err;
+} errno_names[] = {
+    { "ENOMEM", ENOMEM }, { "EFAULT", EFAULT }, { "EINVAL", EINVAL },
+    { "EAGAIN", EAGAIN }, { "EINTR", EINTR }, { "ENOSPC", ENOSPC },
+    { "ENOENT", ENOENT }, { "EBADF", EBADF }, { "ENOTTY", ENOTTY },
+    { "EEXIST", EEXIST }, { "EIO", EIO }, { "EPERM", EPERM },
+};
+
+bool kvm_double_request_parse(const char *name, unsigned long *out)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(request_names); i++) {
+        if (!g_strcmp0(name, request_names[i].name)) {
+            *out = request_names[i].request;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool kvm_double_fail_parse(KVMDouble *d, const char *spec, Error **errp)
+{
+    g_auto(GStrv) items = g_strsplit(spec, ",", -1);
+
+    for (char **it = items; *it; it++) {
+        g_auto(GStrv) f = g_strsplit(*it, ":", -1);
+        unsigned long req;
+        unsigned i;
+        char *end;
+        long nth;
+
+        if (g_strv_length(f) != 3 || !kvm_double_request_parse(f[0], &req)) {
+            error_setg(errp, "kvm-double: bad fault '%s' (want "
+                       "REQUEST:NTH:ERRNO)", *it);
+            return false;
+        }
+        nth = strtol(f[1], &end, 10);
+        for (i = 0; i < G_N_ELEMENTS(errno_names); i++) {
+            if (!strcmp(f[2], errno_names[i].name)) {
+                break;
+            }
+        }
+        if (*end || nth < 1 || i == G_N_ELEMENTS(errno_names)) {
+            error_setg(errp, "kvm-double: bad fault '%s' (want "
+                       "REQUEST:NTH:ERRNO)", *it);
+            return false;
+        }
+        kvm_double_fail(d, req, nth, errno_names[i].err);
+    }
+    return true;
+}
+
 /* ---- capabilities: the facts each profile stands for ---- */
 
 static bool type_has_private_mem(int vm_type)
@@ -566,8 +638,8 @@ static struct kvm_userspace_memory_region2 *find_slot(DVm *vm, uint32_t id,
     return NULL;
 }
 
-static void gmem_bind(KVMDouble *d, const struct kvm_userspace_memory_region2 *s,
-                      bool bind)
+static void gmem_bind(KVMDouble *d,
+                      const struct kvm_userspace_memory_region2 *s, bool bind)
 {
     DGmem *g;
 

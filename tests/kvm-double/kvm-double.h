@@ -9,6 +9,7 @@
 
 #include "qemu/osdep.h"
 #include "linux/kvm.h"
+#include "qapi/error.h"
 #include "system/kvm_int.h"
 
 /*
@@ -19,7 +20,7 @@
 typedef enum KVMDoubleProfile {
     KVM_DOUBLE_HOST_618,      /* "host-6.18": kvm_pvm, Linux 6.18, type 0 */
     KVM_DOUBLE_LAB_73,        /* "lab-7.3": Linux 7.3 + SW_PROTECTED_VM */
-    KVM_DOUBLE_INPLACE_V7,    /* "inplace-v7": v7 series, vm_memory_attributes=0 */
+    KVM_DOUBLE_INPLACE_V7,    /* "inplace-v7": vm_memory_attributes=0 */
     KVM_DOUBLE_NR_PROFILES,
 } KVMDoubleProfile;
 
@@ -41,6 +42,18 @@ const char *kvm_double_profile_name(KVMDoubleProfile p);
  * independent facts (test_caps compares the VMM's probe with these).
  */
 int64_t kvm_double_profile_cap(KVMDoubleProfile p, int vm_type, long cap);
+
+/*
+ * A request by name, for command lines and logs: the ioctl name without
+ * "KVM_" ("CREATE_VM", "SET_USER_MEMORY_REGION2", ...) or "OPEN",
+ * "FALLOCATE", "CLOSE".  false if unknown.
+ */
+bool kvm_double_request_parse(const char *name, unsigned long *out);
+/*
+ * Faults from a string "NAME:NTH:ERRNO[,...]" (ERRNO by name, e.g.
+ * "CREATE_VM:1:ENOMEM,FALLOCATE:1:ENOSPC"); false with *errp set.
+ */
+bool kvm_double_fail_parse(KVMDouble *d, const char *spec, Error **errp);
 
 KVMDouble *kvm_double_new(KVMDoubleProfile p);
 /* Closes every fd the double still has open (a leak the test reports). */

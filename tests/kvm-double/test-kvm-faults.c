@@ -19,7 +19,7 @@
 
 typedef enum Stage {
     STARTUP,           /* accel init, guest_memfd, memslots, irqchip, vCPU */
-    CONVERT,           /* a shared/private conversion at run time */
+    HOTPLUG,           /* RAM mapped at run time (synchronous memslot) */
     PREALLOC,          /* preallocating a guest_memfd */
 } Stage;
 
@@ -36,7 +36,6 @@ typedef struct FaultOp {
 
 #define HOST KVM_DOUBLE_HOST_618
 #define LAB KVM_DOUBLE_LAB_73
-#define INPLACE KVM_DOUBLE_INPLACE_V7
 
 static const FaultOp ops[] = {
     /* cached for the process once it succeeded: must come first */
@@ -69,10 +68,9 @@ static const FaultOp ops[] = {
       "KVM_SET_CPUID2 failed for vCPU 0: %s" },
     { "SET_MSRS", KVM_SET_MSRS, HOST, 0, STARTUP,
       "KVM_SET_MSRS failed: %s" },
-    { "SET_MEMORY_ATTRIBUTES (legacy)", KVM_SET_MEMORY_ATTRIBUTES, LAB, 1,
-      CONVERT, NULL },
-    { "SET_MEMORY_ATTRIBUTES2 (in-place)", KVM_SET_MEMORY_ATTRIBUTES2,
-      INPLACE, 1, CONVERT, NULL },
+    { "SET_USER_MEMORY_REGION2 (hot-add)", KVM_SET_USER_MEMORY_REGION2,
+      HOST, 0, HOTPLUG, "KVM_SET_USER_MEMORY_REGION2 failed for slot 1 "
+      "(gpa 0x10000000 size 0x200000 ", true },
     { "fallocate(guest_memfd)", KVM_DOUBLE_OP_FALLOCATE, HOST, 0, PREALLOC,
       "qemu_prealloc_mem: preallocating memory failed: %s" },
 };
@@ -112,7 +110,6 @@ typedef struct Machine {
 static bool machine_start(Machine *m, const FaultOp *op, Error **errp)
 {
     uint64_t flags = GUEST_MEMFD_FLAG_MMAP;
-    uint32_t ram_flags = RAM_SHARED | RAM_GUEST_MEMFD_SHARED;
     int fd;
 
     if (!kvm_accel_init(op->vm_type, errp)) {
@@ -125,19 +122,10 @@ static bool machine_start(Machine *m, const FaultOp *op, Error **errp)
     if (fd < 0) {
         return false;
     }
-    /*
-     * Conversions follow the block's model (its flags), as a confidential
-     * machine's backends ask for it: in place where the kernel has
-     * per-guest_memfd attributes, else a private guest_memfd beside it.
-     */
-    if (kvm_get_caps()->gmem_memory_attributes) {
-        ram_flags |= RAM_GUEST_MEMFD_IN_PLACE;
-    } else if (kvm_get_caps()->memory_attributes) {
-        ram_flags |= RAM_GUEST_MEMFD;
-    }
     memset(&m->ram, 0, sizeof(m->ram));
     if (!memory_region_init_ram_from_fd(&m->ram, NULL, "fault-ram", 2 * MiB,
-                                        ram_flags, fd, 0, errp)) {
+                                        RAM_SHARED | RAM_GUEST_MEMFD_SHARED,
+                                        fd, 0, errp)) {
         close(fd);
         return false;
     }
@@ -160,17 +148,6 @@ static void machine_stop(Machine *m)
         memory_region_finalize(&m->ram);
     }
     kvm_accel_cleanup();
-}
-
-static bool convert_state_is(KVMDouble *d, const Machine *m, bool priv)
-{
-    if (m->ram.ram_block->flags & RAM_GUEST_MEMFD_IN_PLACE) {
-        return kvm_double_gmem_attributes(d, m->ram.ram_block->guest_memfd,
-                                          0) ==
-               (priv ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0);
-    }
-    return kvm_double_gpa_attributes(d, 0) ==
-           (priv ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0);
 }
 
 static void run_row(const FaultOp *op, int err)
@@ -209,29 +186,42 @@ static void run_row(const FaultOp *op, int err)
             }
             error_free(local_err);
         }
-    } else if (op->stage == CONVERT) {
-        int ret;
+    } else if (op->stage == HOTPLUG) {
+        MemoryRegion hot;
+        MemoryRegionSection sec;
+        g_autofree char *want = g_strdup_printf(op->msg, strerror(err));
+        g_autofree char *tail = g_strdup_printf(": %s", strerror(err));
 
         g_assert_true(machine_start(&m, op, &error_abort));
-        g_assert_true(convert_state_is(d, &m, false) ||
-                      convert_state_is(d, &m, true));
-        /* make it shared first, then fail the way to private */
-        g_assert_cmpint(kvm_convert_memory(0, 2 * MiB, false, NULL), ==, 0);
+        memset(&hot, 0, sizeof(hot));
+        g_assert_true(memory_region_init_ram_flags_nomigrate(&hot, NULL,
+                                                             "fault-hot",
+                                                             2 * MiB, 0,
+                                                             &error_abort));
+        sec = (MemoryRegionSection) {
+            .mr = &hot, .offset_within_address_space = 256 * MiB,
+            .size = 2 * MiB,
+        };
         kvm_double_fail(d, op->request, 1, err);
-        ret = kvm_convert_memory(0, 2 * MiB, true, NULL);
-        /* a transient EAGAIN of the in-place call is retried (spec §10.3) */
-        if (err == EINTR ||
-            (err == EAGAIN && op->request == KVM_SET_MEMORY_ATTRIBUTES2)) {
-            g_assert_cmpint(ret, ==, 0);
-            g_assert_true(convert_state_is(d, &m, true));
+        ok = kvm_memslot_add_section(&sec, &local_err);
+        if (err == EINTR) {
+            g_assert_true(ok);
+            g_assert_cmpuint(kvm_double_nr_slots(d), ==, 2);
+            g_assert_true(kvm_memslot_del_section(&sec, &error_abort));
         } else {
-            g_assert_cmpint(ret, ==, -err);
-            /* the kernel refused: nothing changed */
-            g_assert_true(convert_state_is(d, &m, false));
-            /* and the VM still converts afterwards */
-            g_assert_cmpint(kvm_convert_memory(0, 2 * MiB, true, NULL), ==, 0);
-            g_assert_true(convert_state_is(d, &m, true));
+            g_assert_false(ok);
+            g_assert_true(g_str_has_prefix(error_get_pretty(local_err),
+                                           want));
+            g_assert_true(g_str_has_suffix(error_get_pretty(local_err),
+                                           tail));
+            error_free(local_err);
+            /* not registered, and the next one goes in */
+            g_assert_cmpuint(kvm_double_nr_slots(d), ==, 1);
+            g_assert_true(kvm_memslot_add_section(&sec, &error_abort));
+            g_assert_true(kvm_memslot_del_section(&sec, &error_abort));
         }
+        g_assert_cmpuint(kvm_double_nr_slots(d), ==, 1);
+        memory_region_finalize(&hot);
     } else {
         RAMBlock *rb;
 
