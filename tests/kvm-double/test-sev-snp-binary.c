@@ -14,6 +14,10 @@
 #include <glib/gstdio.h>
 
 #define SNP "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1"
+/* the in-place command line */
+#define IN_PLACE_ARGS "-object " SNP ",convert-in-place=on " \
+    "-machine microvm,confidential-guest-support=sev0,memory-backend=ram0 " \
+    "-object memory-backend-guest-memfd,id=ram0,size=256M"
 
 typedef struct Result {
     int status;
@@ -99,10 +103,7 @@ static void test_launches(void)
     Result a, b;
     g_autofree char *da = NULL, *db = NULL, *la = NULL, *lb = NULL;
 
-    run(inplace_env, "-object " SNP ",convert-in-place=on "
-        "-machine microvm,confidential-guest-support=sev0,memory-backend=ram0 "
-        "-object memory-backend-guest-memfd,id=ram0,size=256M -S -qmp stdio",
-        QMP_RUN, &a);
+    run(inplace_env, IN_PLACE_ARGS " -S -qmp stdio", QMP_RUN, &a);
     run(legacy_env, "-object " SNP " -machine microvm,"
         "confidential-guest-support=sev0 -m 256M -S -qmp stdio", QMP_RUN, &b);
     g_assert_cmpstr(a.err, ==, "");
@@ -147,9 +148,7 @@ static void test_fails_midway(void)
                           "QEMU_KVM_DOUBLE_SEV_FAIL=101:2:23", NULL };
     Result r;
 
-    run(env, "-object " SNP ",convert-in-place=on "
-        "-machine microvm,confidential-guest-support=sev0,memory-backend=ram0 "
-        "-object memory-backend-guest-memfd,id=ram0,size=256M", NULL, &r);
+    run(env, IN_PLACE_ARGS, NULL, &r);
     g_assert_cmpstr(r.err, ==, "qemu-system-x86_64: SNP_LAUNCH_UPDATE ret=-5 "
                     "fw_error=23 'Required firmware resource depleted'\n"
                     "while updating GPA 0x30000+0x3000 (Normal)\n");
@@ -165,9 +164,7 @@ static void test_in_place_needs_v7_kernel(void)
     const char *env[] = { "QEMU_KVM_DOUBLE=lab-7.3", NULL };
     Result r;
 
-    run(env, "-object " SNP ",convert-in-place=on "
-        "-machine microvm,confidential-guest-support=sev0,memory-backend=ram0 "
-        "-object memory-backend-guest-memfd,id=ram0,size=256M", NULL, &r);
+    run(env, IN_PLACE_ARGS, NULL, &r);
     g_assert_cmpstr(r.err, ==, "qemu-system-x86_64: convert-in-place=on needs "
                     "per-guest_memfd memory attributes: "
                     "KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES is 0x0 for this VM "
