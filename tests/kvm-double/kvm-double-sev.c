@@ -581,6 +581,14 @@ static int supported_cpuid(KVMDoubleSev *d, int fd, struct kvm_cpuid2 *c)
         return ret;
     }
     for (uint32_t i = 0; i < c->nent; i++) {
+        /* features an AMD host offers that an SNP guest must not get */
+        if (c->entries[i].function == 1) {
+            c->entries[i].ecx |= 1u << 24;          /* TSC deadline */
+        } else if (c->entries[i].function == 0x80000008) {
+            c->entries[i].ebx |= 1u << 25;          /* VIRT_SSBD */
+        }
+    }
+    for (uint32_t i = 0; i < c->nent; i++) {
         if (c->entries[i].function == 0x8000001f) {
             c->entries[i].ebx = (c->entries[i].ebx & ~0x3fu) | d->cfg.cbitpos;
             return ret;
@@ -952,4 +960,9 @@ const KVMOps *kvm_double_sev_accept_all_ops(void)
     };
 
     return &ops;
+}
+
+const struct kvm_cpuid2 *kvm_double_sev_vcpu_cpuid(KVMDoubleSev *d)
+{
+    return d->cpuid;
 }

@@ -73,6 +73,8 @@ void kvm_double_sev_log_clear(KVMDoubleSev *d);
 uint64_t kvm_double_sev_pages_measured(KVMDoubleSev *d);
 uint64_t kvm_double_sev_bytes_copied(KVMDoubleSev *d);
 unsigned kvm_double_sev_update_calls(KVMDoubleSev *d);
+/* The first KVM_SET_CPUID2 the VMM issued (a vCPU's table), or NULL. */
+const struct kvm_cpuid2 *kvm_double_sev_vcpu_cpuid(KVMDoubleSev *d);
 /* vCPUs that got a measured VMSA at FINISH. */
 unsigned kvm_double_sev_vmsas(KVMDoubleSev *d);
 /* The last LAUNCH_START policy, FINISH host_data, and whether FINISH

@@ -53,6 +53,23 @@ static void test_builtin_both_models(void)
     g_assert_cmpstr(sev_migration_blocker(), ==,
                     "SEV-SNP: Migration is not implemented");
     {
+        /* the host offers TSC deadline and VIRT_SSBD; the vCPU lacks them */
+        const struct kvm_cpuid2 *c = kvm_double_sev_vcpu_cpuid(legacy.sev);
+        unsigned checked = 0;
+
+        g_assert_nonnull(c);
+        for (uint32_t i = 0; i < c->nent; i++) {
+            if (c->entries[i].function == 1) {
+                g_assert_cmphex(c->entries[i].ecx & (1u << 24), ==, 0);
+                checked++;
+            } else if (c->entries[i].function == 0x80000008) {
+                g_assert_cmphex(c->entries[i].ebx & (1u << 25), ==, 0);
+                checked++;
+            }
+        }
+        g_assert_cmpuint(checked, ==, 2);
+    }
+    {
         json_t *want = json_loads("{\"enabled\": true, \"api-major\": 1, "
                                   "\"api-minor\": 55, \"build-id\": 21, "
                                   "\"state\": \"running\", "
