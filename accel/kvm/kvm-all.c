@@ -311,9 +311,17 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     s->caps.vm_types = types;
     if (vm_type < 0 || vm_type >= 64 || !(types & (1ULL << vm_type))) {
+        /* x86 VM types (spec/kvm-guest-memfd-abi.md §2), for the message */
+        static const char *const type_names[] = {
+            "KVM_X86_DEFAULT_VM", "KVM_X86_SW_PROTECTED_VM", "KVM_X86_SEV_VM",
+            "KVM_X86_SEV_ES_VM", "KVM_X86_SNP_VM", "KVM_X86_TDX_VM",
+        };
+
         kvm_last_init_errno = EINVAL;
-        error_setg(errp, "KVM VM type %d is not supported by this host "
-                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type, types);
+        error_setg(errp, "KVM VM type %d (%s) is not supported by this host "
+                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type,
+                   vm_type >= 0 && vm_type < (int)ARRAY_SIZE(type_names) ?
+                   type_names[vm_type] : "unknown", types);
         goto fail;
     }
 
@@ -343,8 +351,9 @@ bool kvm_accel_init(int vm_type, Error **errp)
      * milliseconds more on kvm_pvm.
      */
     s->irqchip_pending = kvm_irqchip_wanted;
-    if (!kvm_arch_vm_init(s->vm_fd, &s->caps, errp)) {
-        kvm_last_init_errno = EINVAL;
+    ret = kvm_arch_vm_init(s->vm_fd, &s->caps, errp);
+    if (ret < 0) {
+        kvm_last_init_errno = -ret;
         goto fail;
     }
 
@@ -381,6 +390,7 @@ void kvm_accel_cleanup(void)
         return;
     }
     kvm_initialized = false;
+    kvm_confidential_cleanup();
     qemu_prealloc_set_gmem_fallocate(NULL);
     cpus_register_accel(NULL);
     /* Unregistering first keeps the listener from deleting slots one by
@@ -503,7 +513,8 @@ bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t size,
                    ")", rb->idstr, hva, gmem_offset, expect);
         return false;
     }
-    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED)) {
+    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED) ||
+        (rb->flags & RAM_GUEST_MEMFD)) {
         /* legacy: shared pages live elsewhere by design */
         return true;
     }
@@ -933,6 +944,11 @@ static void kvm_async_sync(KVMState *s)
         g_cond_broadcast(&s->async_cond);
     }
     g_mutex_unlock(&s->async_lock);
+}
+
+void kvm_memslots_sync(void)
+{
+    kvm_async_sync(&kvm_state);
 }
 
 bool kvm_memslots_pending(void)

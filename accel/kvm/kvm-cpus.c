@@ -184,10 +184,10 @@ static void handle_hypercall(struct kvm_run *run)
         run->hypercall.ret = -EINVAL;
         return;
     }
-    bql_lock();
-    ret = kvm_convert_memory(gpa, npages * 4096,
-                             attrs & KVM_MAP_GPA_RANGE_ENCRYPTED);
-    bql_unlock();
+    /* takes the BQL itself, for bounded time */
+    ret = kvm_convert_guest_request(gpa, npages * 4096,
+                                    attrs & KVM_MAP_GPA_RANGE_ENCRYPTED,
+                                    "KVM_HC_MAP_GPA_RANGE");
     run->hypercall.ret = ret;
 }
 
@@ -289,10 +289,9 @@ static bool handle_memory_fault(CPUState *cpu)
     bool to_private = run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE;
     int ret;
 
-    bql_lock();
-    ret = kvm_convert_memory(run->memory_fault.gpa, run->memory_fault.size,
-                             to_private);
-    bql_unlock();
+    ret = kvm_convert_guest_request(run->memory_fault.gpa,
+                                    run->memory_fault.size, to_private,
+                                    "KVM_EXIT_MEMORY_FAULT");
     if (ret < 0) {
         qemu_system_guest_error("KVM: failed to convert memory fault at "
                                 "0x%llx (+0x%llx) to %s: %s",

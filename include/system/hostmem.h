@@ -57,6 +57,15 @@ bool host_memory_backend_is_guest_memfd(HostMemoryBackend *backend);
 bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
                                            Error **errp);
 /*
+ * The RAM flags a backend adds to ask for private memory when the
+ * machine is a confidential guest: RAM_GUEST_MEMFD (legacy model) or
+ * RAM_GUEST_MEMFD_IN_PLACE (convert-in-place=on); 0 otherwise.  physmem
+ * creates the guest_memfd (or refuses a block that cannot convert in
+ * place).
+ */
+uint32_t host_memory_backend_cgs_ram_flags(void);
+
+/*
  * Register "share" on a concrete backend class with that type's default
  * (false for ram/file, true for memfd/shm/guest-memfd).
  */

@@ -142,7 +142,7 @@ void cpu_boot_state_changed(unsigned cpu_index);
  * memslots; *created says whether an in-kernel irqchip now exists.
  * kvm_arch_init_vcpu(): after KVM_CREATE_VCPU and the kvm_run mapping.
  */
-bool kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp);
+int kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp);
 bool kvm_arch_irqchip_create(int vm_fd, bool *created, Error **errp);
 bool kvm_arch_init_vcpu(CPUState *cpu, Error **errp);
 void kvm_arch_dump_vcpu(CPUState *cpu, FILE *f);

@@ -15,7 +15,7 @@
 #define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define KVM_TSS_ADDR          0xfffbd000ULL
 
-bool kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp)
+int kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp)
 {
     uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
     int ret;
@@ -25,7 +25,7 @@ bool kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp)
         ret = kvm_fd_ioctl(vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
         if (ret < 0) {
             error_setg_errno(errp, -ret, "KVM_SET_IDENTITY_MAP_ADDR failed");
-            return false;
+            return ret;
         }
     }
     if (kvm_check_extension_fd(vm_fd, KVM_CAP_SET_TSS_ADDR)) {
@@ -33,11 +33,11 @@ bool kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp)
                            (void *)(uintptr_t)KVM_TSS_ADDR);
         if (ret < 0) {
             error_setg_errno(errp, -ret, "KVM_SET_TSS_ADDR failed");
-            return false;
+            return ret;
         }
     }
     /* KVM_CAP_EXIT_HYPERCALL: confidential guests only (kvm-convert.c) */
-    return true;
+    return 0;
 }
 
 bool kvm_arch_irqchip_create(int vm_fd, bool *created, Error **errp)

@@ -30,19 +30,23 @@ typedef struct StartCase {
 
 static const StartCase start_cases[] = {
     { "open", "OPEN:1:ENOENT", GMEM,
-      PFX "failed to initialize kvm: Could not access KVM kernel module: "
+      PFX "-accel kvm: Could not access KVM kernel module: "
+      "No such file or directory\n"
+      PFX "-accel kvm: failed to initialize kvm: "
       "No such file or directory\n" },
     { "create-vm", "CREATE_VM:1:ENOMEM", GMEM,
-      PFX "failed to initialize kvm: ioctl(KVM_CREATE_VM) failed: "
+      PFX "-accel kvm: ioctl(KVM_CREATE_VM) failed: "
+      "Cannot allocate memory\n"
+      PFX "-accel kvm: failed to initialize kvm: "
       "Cannot allocate memory\n" },
     { "tss", "SET_TSS_ADDR:1:EFAULT", GMEM,
-      PFX "failed to initialize kvm: KVM_SET_TSS_ADDR failed: "
-      "Bad address\n" },
+      PFX "-accel kvm: KVM_SET_TSS_ADDR failed: Bad address\n"
+      PFX "-accel kvm: failed to initialize kvm: Bad address\n" },
     { "guest-memfd", "CREATE_GUEST_MEMFD:1:ENOMEM", GMEM,
-      PFX "-object " GMEM ": Error creating KVM guest_memfd: "
+      PFX "Error creating KVM guest_memfd: "
       "Cannot allocate memory\n" },
     { "prealloc", "FALLOCATE:1:ENOSPC", GMEM ",prealloc=on",
-      PFX "-object " GMEM ",prealloc=on: qemu_prealloc_mem: preallocating "
+      PFX "qemu_prealloc_mem: preallocating "
       "memory failed: No space left on device\n" },
     { "memslot", "SET_USER_MEMORY_REGION2:1:EFAULT", GMEM,
       PFX "KVM_SET_USER_MEMORY_REGION2 failed for slot 0 (gpa 0x0 size "

@@ -602,30 +602,49 @@ static void test_memslot_overlap(void)
 static void test_convert(void)
 {
     MemoryRegion mr;
-    const KVMCaps *c;
+    Error *err = NULL;
 
     if (!init_kvm() || !need_gmem_mmap()) {
         return;
     }
-    c = kvm_get_caps();
     gmem_ram_init(&mr, "test-convert", 4 * MiB);
     memory_region_add_subregion(get_system_memory(), 16 * MiB, &mr);
 
-    g_assert_cmpint(kvm_convert_memory(16 * MiB + 1, 4096, true), ==,
+    g_assert_cmpint(kvm_convert_memory(16 * MiB + 1, 4096, true, &err), ==,
                     -EINVAL);
-    g_assert_cmpint(kvm_convert_memory(16 * MiB, 0, true), ==, -EINVAL);
+    g_assert_cmpstr(error_get_pretty(err), ==, "Invalid conversion range "
+                    "(0x1000001, + 0x1000) to private");
+    g_clear_pointer(&err, error_free);
+    g_assert_cmpint(kvm_convert_memory(16 * MiB, 0, true, &err), ==, -EINVAL);
+    g_clear_pointer(&err, error_free);
+    /* a range that wraps around the address space */
+    g_assert_cmpint(kvm_convert_memory(-4096ULL, 8192, false, &err), ==,
+                    -EINVAL);
+    g_clear_pointer(&err, error_free);
     /* a hole becomes shared trivially, but never private */
-    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, false), ==, 0);
-    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, true), ==,
+    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, false, &err), ==, 0);
+    g_assert_null(err);
+    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, true, &err), ==,
                     -EINVAL);
-    if ((c->memory_attributes | c->gmem_memory_attributes) &
-        KVM_MEMORY_ATTRIBUTE_PRIVATE) {
-        g_test_message("this VM has private memory: no refusal to check");
-    } else {
-        g_assert_cmpint(kvm_convert_memory(16 * MiB, 8192, true), ==,
-                        -ENOTSUP);
-        g_assert_cmpint(kvm_convert_memory(16 * MiB, 8192, false), ==,
-                        -ENOTSUP);
+    g_assert_cmpstr(error_get_pretty(err), ==, "Convert non guest_memfd "
+                    "backed memory region (0x40000000, + 0x1000) to "
+                    "private");
+    g_clear_pointer(&err, error_free);
+    /*
+     * Routing follows the block, not the VM: a guest_memfd block of a
+     * VM that is not confidential has no private side and no map, so it
+     * never converts, whatever the kernel offers.
+     */
+    g_assert_null(mr.ram_block->attributes);
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpint(kvm_convert_memory(16 * MiB, 8192, i, &err), ==,
+                        -EINVAL);
+        g_assert_cmpstr(error_get_pretty(err), ==, i ?
+                        "Convert non guest_memfd backed memory region "
+                        "(0x1000000, + 0x2000) to private" :
+                        "Convert non guest_memfd backed memory region "
+                        "(0x1000000, + 0x2000) to shared");
+        g_clear_pointer(&err, error_free);
     }
     memory_region_del_subregion(get_system_memory(), &mr);
     memory_region_finalize(&mr);
