@@ -4,14 +4,16 @@
  * deletion over random ranges, through the real kvm_convert_memory() and
  * the memory core, against the KVM double's in-place profile (per-
  * guest_memfd attributes).  After every step the double's kernel state
- * must match a model of which pages are private, and deleting a backend
- * must give back its guest_memfd.
+ * and the shared/private map must match a model of which pages are
+ * private (a request that cannot be done whole changes nothing), and
+ * deleting a backend must give back its guest_memfd.
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "system/kvm.h"
 #include "system/memory.h"
 #include "system/ramblock.h"
+#include "system/ram-block-attributes.h"
 #include "tests/kvm-double/kvm-double.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,7 +41,8 @@ static void block_add(int b)
     g_assert(memory_region_init_ram_from_fd(&blocks[b], NULL, name,
                                             BLOCK_PAGES * PAGE,
                                             RAM_SHARED |
-                                            RAM_GUEST_MEMFD_SHARED, fd, 0,
+                                            RAM_GUEST_MEMFD_SHARED |
+                                            RAM_GUEST_MEMFD_IN_PLACE, fd, 0,
                                             &error_abort));
     memory_region_add_subregion(get_system_memory(), block_gpa[b],
                                 &blocks[b]);
@@ -85,25 +88,38 @@ static int block_of(uint64_t page, uint64_t *idx)
 }
 
 /*
- * What the conversion must do, section by section in address order: a
- * backend's pages take the new state; a hole is fine to make shared and
- * ends a to-private conversion with -EINVAL, sections before it done.
+ * What the conversion must do: a hole may become shared (a no-op) but not
+ * private, and a request that cannot be done whole is refused (-EINVAL)
+ * before anything changes; otherwise every backend page takes the state.
  */
 static int model_convert(uint64_t first, uint64_t n, bool to_private)
 {
+    uint64_t i;
+
+    for (uint64_t p = first; to_private && p < first + n; p++) {
+        if (block_of(p, &i) < 0) {
+            return -EINVAL;
+        }
+    }
     for (uint64_t p = first; p < first + n; p++) {
-        uint64_t i;
         int b = block_of(p, &i);
 
-        if (b < 0) {
-            if (to_private) {
-                return -EINVAL;
-            }
-            continue;
+        if (b >= 0) {
+            model[b][i] = to_private;
         }
-        model[b][i] = to_private;
     }
     return 0;
+}
+
+static int convert(uint64_t gpa, uint64_t size, bool to_private)
+{
+    Error *err = NULL;
+    int ret = kvm_convert_memory(gpa, size, to_private, &err);
+
+    /* a refusal always says why */
+    g_assert((ret < 0) == (err != NULL));
+    error_free(err);
+    return ret;
 }
 
 static void check_state(void)
@@ -113,12 +129,16 @@ static void check_state(void)
             continue;
         }
         for (unsigned i = 0; i < BLOCK_PAGES; i++) {
-            int64_t attr = kvm_double_gmem_attributes(
-                dbl, blocks[b].ram_block->guest_memfd, i * PAGE);
+            RAMBlock *rb = blocks[b].ram_block;
+            int64_t attr = kvm_double_gmem_attributes(dbl, rb->guest_memfd,
+                                                      i * PAGE);
+            bool map = ram_block_attributes_is_private(
+                ram_block_attributes_get(rb), i * PAGE);
 
-            if ((attr == KVM_MEMORY_ATTRIBUTE_PRIVATE) != model[b][i]) {
+            if ((attr == KVM_MEMORY_ATTRIBUTE_PRIVATE) != model[b][i] ||
+                map != model[b][i]) {
                 fprintf(stderr, "backend %d page %u: double has 0x%" PRIx64
-                        ", model %s\n", b, i, attr,
+                        ", map %d, model %s\n", b, i, attr, map,
                         model[b][i] ? "private" : "shared");
                 abort();
             }
@@ -157,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 n = 1;
             }
             want = model_convert(start, n, op == 0);
-            got = kvm_convert_memory(start * PAGE, n * PAGE, op == 0);
+            got = convert(start * PAGE, n * PAGE, op == 0);
             if (got != want) {
                 fprintf(stderr, "convert pages %" PRIu64 "+%" PRIu64
                         " to %s: %d, model %d\n", start, n,
@@ -176,8 +196,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         default:
             /* refused before anything is touched */
-            got = kvm_convert_memory(start * PAGE + 1 + n % (PAGE - 1),
-                                     n & 1 ? PAGE : 0, true);
+            got = convert(start * PAGE + 1 + n % (PAGE - 1),
+                          n & 1 ? PAGE : 0, true);
             g_assert_cmpint(got, ==, -EINVAL);
             break;
         }
