@@ -29,8 +29,12 @@ typedef struct Case {
 #define QT "-machine", "none", "-accel", "qtest", "-display", "none", \
            "-nodefaults"
 #define E_OBJ(arg, msg) PFX "-object " arg ": " msg "\n"
-#define PROBE PFX "failed to initialize kvm: KVM VM type 4 (KVM_X86_SNP_VM) " \
-              "is not supported by this host (KVM_CAP_VM_TYPES=%s)\n"
+/* errors of setters and complete(): QEMU prints no -object location */
+#define E_SET(arg, msg) PFX msg "\n"
+/* the missing hardware in one line, then QEMU's trailer */
+#define PROBE PFX "KVM VM type 4 (KVM_X86_SNP_VM) " \
+              "is not supported by this host (KVM_CAP_VM_TYPES=%s)\n" \
+              PFX "failed to initialize kvm: Invalid argument\n"
 
 static const Case cases[] = {
     { "probe-in-place",
@@ -51,28 +55,28 @@ static const Case cases[] = {
     { "sev-guest-in-place",
       { QT, "-object", "sev-guest,id=s,reduced-phys-bits=1,"
                        "convert-in-place=on" },
-      E_OBJ("sev-guest,id=s,reduced-phys-bits=1,convert-in-place=on",
+      E_SET("sev-guest,id=s,reduced-phys-bits=1,convert-in-place=on",
             "In-place conversion support is not supported for this guest "
             "configuration.") },
     { "id-block-size",
       { QT, "-object", "sev-snp-guest,id=s,reduced-phys-bits=1,id-block=AAAA" },
-      E_OBJ("sev-snp-guest,id=s,reduced-phys-bits=1,id-block=AAAA",
+      E_SET("sev-snp-guest,id=s,reduced-phys-bits=1,id-block=AAAA",
             "parameter length of 3 not equal to 96") },
     { "host-data-size",
       { QT, "-object", "sev-snp-guest,id=s,reduced-phys-bits=1,"
                        "host-data=AAAAAA==" },
-      E_OBJ("sev-snp-guest,id=s,reduced-phys-bits=1,host-data=AAAAAA==",
+      E_SET("sev-snp-guest,id=s,reduced-phys-bits=1,host-data=AAAAAA==",
             "parameter length of 4 not equal to 32") },
     { "gosvw-size",
       { QT, "-object", "sev-snp-guest,id=s,reduced-phys-bits=1,"
                        "guest-visible-workarounds=AAAAAAAAAAAAAAAAAAAAAAAA" },
-      E_OBJ("sev-snp-guest,id=s,reduced-phys-bits=1,"
+      E_SET("sev-snp-guest,id=s,reduced-phys-bits=1,"
             "guest-visible-workarounds=AAAAAAAAAAAAAAAAAAAAAAAA",
             "parameter length of 18 exceeds max of 16") },
     { "bad-base64",
       { QT, "-object", "sev-snp-guest,id=s,reduced-phys-bits=1,"
                        "host-data=not!base64" },
-      E_OBJ("sev-snp-guest,id=s,reduced-phys-bits=1,host-data=not!base64",
+      E_SET("sev-snp-guest,id=s,reduced-phys-bits=1,host-data=not!base64",
             "Base64 data is invalid") },
     { "reduced-phys-bits-missing",
       { QT, "-object", "sev-snp-guest,id=s" },
