@@ -21,6 +21,7 @@
 #include "system/cpus.h"
 #include "system/runstate.h"
 #include "hw/boards.h"
+#include "hw/i386/cpu-models.h"
 #include "hw/char/serial.h"
 #include "hw/i386/microvm.h"
 #include "system/qtest.h"
@@ -60,6 +61,8 @@ typedef enum QemuOptionIndex {
     OPT_NO_SHUTDOWN,
     OPT_DAEMONIZE,
     OPT_NAME,
+    OPT_UUID,
+    OPT_CPU,
     OPT_RUN_WITH,
     OPT_AUDIO,
     OPT_TRACE,
@@ -128,7 +131,12 @@ static const QemuOptionDef qemu_options[] = {
     { "no-shutdown", 0, OPT_NO_SHUTDOWN, "-no-shutdown",
       "stop the guest instead of exiting on guest shutdown" },
     { "daemonize", 0, OPT_DAEMONIZE, "-daemonize", "not supported" },
-    { "name", HAS_ARG, OPT_NAME, "-name string", "name of the guest" },
+    { "name", HAS_ARG, OPT_NAME, "-name [guest=]name[,debug-threads=on|off]",
+      "name of the guest (query-name)" },
+    { "uuid", HAS_ARG, OPT_UUID, "-uuid %08x-%04x-%04x-%04x-%012x",
+      "UUID of the guest (query-uuid)" },
+    { "cpu", HAS_ARG, OPT_CPU, "-cpu model[,apic-id=n]",
+      "select the CPU model ('-cpu help' for a list)" },
     { "run-with", HAS_ARG, OPT_RUN_WITH, "-run-with exit-with-parent=on",
       "exit when the parent process exits" },
     { "audio", HAS_ARG, OPT_AUDIO, "-audio none", "no audio (accepted)" },
@@ -1069,8 +1077,47 @@ static int parse_args(VLState *s, int argc, char **argv)
             error_report("-%s: daemonizing is not supported by qemu-gmem",
                          optname);
             return 1;
-        case OPT_NAME:
+        case OPT_NAME: {
+            g_autoptr(KeyValueList) kv = keyval_list_parse(optarg, "guest",
+                                                           &err);
+            guint j;
+
+            if (!kv) {
+                error_prepend_opt(&err, optname, optarg);
+                error_report_err(err);
+                return 1;
+            }
+            for (j = 0; j < kv->items->len; j++) {
+                KeyValue *item = g_ptr_array_index(kv->items, j);
+
+                /* process= names the host thread: nothing to do here. */
+                if (strcmp(item->key, "guest") &&
+                    strcmp(item->key, "process") &&
+                    strcmp(item->key, "debug-threads")) {
+                    error_report("-%s %s: Invalid parameter '%s'", optname,
+                                 optarg, item->key);
+                    return 1;
+                }
+            }
             s->name = optarg;
+            qemu_vm_set_name(keyval_list_get(kv, "guest"));
+            break;
+        }
+        case OPT_UUID:
+            if (!qemu_vm_set_uuid(optarg)) {
+                error_report("failed to parse UUID string: wrong format");
+                return 1;
+            }
+            break;
+        case OPT_CPU:
+            if (!strcmp(optarg, "help") || !strcmp(optarg, "?")) {
+                x86_cpu_model_print_list();
+                return 0;
+            }
+            if (!x86_cpu_model_parse(optarg, &err)) {
+                error_report_err(err);
+                return 1;
+            }
             break;
         case OPT_RUN_WITH:
             if (!parse_run_with(s, optarg, &err)) {

@@ -5,6 +5,9 @@
 #include "qapi/qapi-commands.h"
 #include "qom/object.h"
 #include "system/hostmem.h"
+#include "system/kvm.h"
+#include "system/runstate.h"
+#include "hw/boards.h"
 
 static int memdev_collect(Object *child, void *opaque)
 {
@@ -150,4 +153,121 @@ void qmp_human_monitor_command(json_t *args, json_t **ret, Error **errp)
                    "memdev'; use QMP for '%s'", line);
     }
     g_ptr_array_free(argv, TRUE);
+}
+
+static gint machine_info_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(MACHINE_CLASS((gpointer)a)->name,
+                  MACHINE_CLASS((gpointer)b)->name);
+}
+
+void qmp_query_machines(json_t *args, json_t **ret, Error **errp)
+{
+    GSList *classes = object_class_get_list(TYPE_MACHINE, false);
+    json_t *list = json_array();
+
+    classes = g_slist_sort(classes, machine_info_cmp);
+    for (GSList *l = classes; l; l = l->next) {
+        MachineClass *mc = MACHINE_CLASS(l->data);
+        json_t *m = json_pack("{s:s}", "name", mc->name);
+
+        if (mc->alias) {
+            json_object_set_new(m, "alias", json_string(mc->alias));
+        }
+        if (mc->is_default) {
+            json_object_set_new(m, "is-default", json_true());
+        }
+        json_object_set_new(m, "cpu-max",
+                            json_integer(mc->max_cpus ? mc->max_cpus : 1));
+        json_object_set_new(m, "hotpluggable-cpus", json_false());
+        json_object_set_new(m, "numa-mem-supported", json_false());
+        json_object_set_new(m, "deprecated", json_false());
+        if (mc->default_cpu_type) {
+            json_object_set_new(m, "default-cpu-type",
+                                json_string(mc->default_cpu_type));
+        }
+        if (mc->default_ram_id) {
+            json_object_set_new(m, "default-ram-id",
+                                json_string(mc->default_ram_id));
+        }
+        json_object_set_new(m, "acpi", json_boolean(
+            object_class_property_find(OBJECT_CLASS(mc), "acpi") != NULL));
+        json_array_append_new(list, m);
+    }
+    g_slist_free(classes);
+    *ret = list;
+}
+
+void qmp_query_current_machine(json_t *args, json_t **ret, Error **errp)
+{
+    *ret = json_pack("{s:b}", "wakeup-suspend-support", false);
+}
+
+void qmp_query_target(json_t *args, json_t **ret, Error **errp)
+{
+    *ret = json_pack("{s:s}", "arch", "x86_64");
+}
+
+void qmp_query_kvm(json_t *args, json_t **ret, Error **errp)
+{
+    *ret = json_pack("{s:b,s:b}", "enabled", kvm_enabled(), "present", true);
+}
+
+void qmp_query_uuid(json_t *args, json_t **ret, Error **errp)
+{
+    char *s = qemu_vm_uuid_string();
+
+    *ret = json_pack("{s:s}", "UUID", s);
+    g_free(s);
+}
+
+void qmp_query_name(json_t *args, json_t **ret, Error **errp)
+{
+    const char *name = qemu_vm_name();
+
+    *ret = name ? json_pack("{s:s}", "name", name) : json_object();
+}
+
+void qmp_query_cpus_fast(json_t *args, json_t **ret, Error **errp)
+{
+    MachineState *ms = current_machine_get();
+    unsigned n = ms ? ms->smp_cpus : 0;
+    json_t *list = json_array();
+
+    for (unsigned i = 0; i < n; i++) {
+        g_autofree char *path = g_strdup_printf("/machine/cpu[%u]", i);
+
+        /* One socket of one die, one thread per core: core-id = index. */
+        json_array_append_new(list, json_pack(
+            "{s:i,s:s,s:i,s:{s:i,s:i,s:i,s:i},s:s}",
+            "cpu-index", (int)i, "qom-path", path,
+            "thread-id", (int)getpid(),
+            "props", "socket-id", 0, "die-id", 0, "core-id", (int)i,
+            "thread-id", 0, "target", "x86_64"));
+    }
+    *ret = list;
+}
+
+void qmp_query_hotpluggable_cpus(json_t *args, json_t **ret, Error **errp)
+{
+    error_setg(errp, "machine does not support hot-plugging CPUs");
+}
+
+void qmp_query_memory_size_summary(json_t *args, json_t **ret, Error **errp)
+{
+    MachineState *ms = current_machine_get();
+
+    *ret = json_pack("{s:I}", "base-memory",
+                     (json_int_t)(ms && ms->ram ? ms->ram_size : 0));
+}
+
+void qmp_system_reset(json_t *args, json_t **ret, Error **errp)
+{
+    qemu_system_reset_request(SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
+}
+
+void qmp_system_wakeup(json_t *args, json_t **ret, Error **errp)
+{
+    /* No machine here can suspend, so there is never anything to wake. */
+    error_setg(errp, "wake-up from suspend is not supported by this guest");
 }
