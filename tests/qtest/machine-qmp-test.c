@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Whole replies of the connect-time QMP commands (query-machines & co.). */
+#include "qemu/osdep.h"
+#include <jansson.h>
+#include "libqtest.h"
+
+typedef struct ReplyCase {
+    const char *name;
+    const char *args;       /* command line */
+    const char *cmd;        /* QMP command, JSON */
+    const char *reply;      /* the whole expected reply, JSON */
+} ReplyCase;
+
+#define NONE "-nodefaults -machine none"
+#define UUID "c0ffee00-1234-5678-9abc-def012345678"
+
+static const ReplyCase cases[] = {
+    { "query-machines", NONE, "{\"execute\": \"query-machines\"}",
+      "{\"return\": ["
+      "{\"name\": \"microvm\", \"is-default\": true, \"cpu-max\": 288,"
+      " \"hotpluggable-cpus\": false, \"numa-mem-supported\": false,"
+      " \"deprecated\": false, \"default-cpu-type\": \"qemu64-x86_64-cpu\","
+      " \"default-ram-id\": \"microvm.ram\", \"acpi\": false},"
+      "{\"name\": \"none\", \"cpu-max\": 1, \"hotpluggable-cpus\": false,"
+      " \"numa-mem-supported\": false, \"deprecated\": false,"
+      " \"default-ram-id\": \"ram\", \"acpi\": false}]}" },
+    { "query-current-machine", NONE,
+      "{\"execute\": \"query-current-machine\"}",
+      "{\"return\": {\"wakeup-suspend-support\": false}}" },
+    { "query-target", NONE, "{\"execute\": \"query-target\"}",
+      "{\"return\": {\"arch\": \"x86_64\"}}" },
+    { "query-kvm-qtest", NONE, "{\"execute\": \"query-kvm\"}",
+      "{\"return\": {\"enabled\": false, \"present\": true}}" },
+    { "query-name-unset", NONE, "{\"execute\": \"query-name\"}",
+      "{\"return\": {}}" },
+    { "query-name", NONE " -name guest=vm1,debug-threads=on",
+      "{\"execute\": \"query-name\"}", "{\"return\": {\"name\": \"vm1\"}}" },
+    { "query-name-implied", NONE " -name vm2",
+      "{\"execute\": \"query-name\"}", "{\"return\": {\"name\": \"vm2\"}}" },
+    { "query-uuid-unset", NONE, "{\"execute\": \"query-uuid\"}",
+      "{\"return\": {\"UUID\": \"00000000-0000-0000-0000-000000000000\"}}" },
+    { "query-uuid", NONE " -uuid " UUID, "{\"execute\": \"query-uuid\"}",
+      "{\"return\": {\"UUID\": \"" UUID "\"}}" },
+    { "query-cpus-fast-none", NONE, "{\"execute\": \"query-cpus-fast\"}",
+      "{\"return\": []}" },
+    { "query-hotpluggable-cpus", NONE,
+      "{\"execute\": \"query-hotpluggable-cpus\"}",
+      "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+      "\"machine does not support hot-plugging CPUs\"}}" },
+    { "query-memory-size-summary-none", NONE,
+      "{\"execute\": \"query-memory-size-summary\"}",
+      "{\"return\": {\"base-memory\": 0}}" },
+    { "query-memory-size-summary", NONE " -object memory-backend-ram,"
+      "id=r,size=2M -machine memory-backend=r",
+      "{\"execute\": \"query-memory-size-summary\"}",
+      "{\"return\": {\"base-memory\": 2097152}}" },
+    { "system_wakeup", NONE, "{\"execute\": \"system_wakeup\"}",
+      "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+      "\"wake-up from suspend is not supported by this guest\"}}" },
+    { "query-machines-bad-arg", NONE,
+      "{\"execute\": \"query-machines\", \"arguments\": "
+      "{\"compat-props\": 1}}",
+      "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+      "\"Invalid parameter type for 'compat-props', expected: boolean\"}}" },
+    { "qom-list-get-missing", NONE,
+      "{\"execute\": \"qom-list-get\", \"arguments\": "
+      "{\"paths\": [\"/machine\", \"/nope\"]}}",
+      "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": "
+      "\"Device '/nope' not found\"}}" },
+    { "qom-list-get", NONE " -object memory-backend-ram,id=m,size=64K",
+      "{\"execute\": \"qom-list-get\", \"arguments\": "
+      "{\"paths\": [\"/objects/m\"]}}", NULL },
+};
+
+static void check_case(gconstpointer data)
+{
+    const ReplyCase *c = data;
+    QTestState *qts = qtest_init(c->args);
+    json_t *rsp = qtest_qmp(qts, "%s", c->cmd);
+
+    if (c->reply) {
+        json_error_t jerr;
+        json_t *want = json_loads(c->reply, 0, &jerr);
+        g_autofree char *got = json_dumps(rsp, JSON_PRESERVE_ORDER);
+
+        g_assert_nonnull(want);
+        if (!json_equal(rsp, want)) {
+            g_test_message("got %s", got);
+        }
+        g_assert_true(json_equal(rsp, want));
+        json_decref(want);
+    } else {
+        /* Every property of the backend, each with the qom-get value. */
+        json_t *props = json_object_get(json_array_get(
+            json_object_get(rsp, "return"), 0), "properties");
+        json_t *p;
+        size_t i;
+
+        g_assert_cmpuint(json_array_size(props), >, 5);
+        json_array_foreach(props, i, p) {
+            const char *name = json_string_value(json_object_get(p, "name"));
+            json_t *one = qtest_qmp(qts, "{\"execute\": \"qom-get\", "
+                                    "\"arguments\": {\"path\": "
+                                    "\"/objects/m\", \"property\": \"%s\"}}",
+                                    name);
+            json_t *ret = json_object_get(one, "return");
+
+            if (ret) {
+                g_assert_true(json_equal(json_object_get(p, "value"), ret));
+            } else {
+                g_assert_null(json_object_get(p, "value"));
+            }
+            json_decref(one);
+        }
+    }
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+static void check_cli(const char *opt, const char *val, const char *want)
+{
+    const char *argv[] = { "-machine", "none", opt, val, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status = qtest_run_binary(argv, &out, &err, 30);
+
+    g_assert_cmpint(status, ==, 1);
+    g_assert_cmpstr(err, ==, want);
+}
+
+static void test_cpu_option(void)
+{
+    /* machine-none-test's line, then errors as QEMU words them. */
+    QTestState *qts = qtest_init(NONE " -cpu qemu64,apic-id=0");
+    json_t *rsp = qtest_qmp(qts, "{\"execute\": \"query-cpu-definitions\"}");
+    json_t *m;
+    size_t i;
+    bool seen = false;
+
+    json_array_foreach(json_object_get(rsp, "return"), i, m) {
+        if (!strcmp(json_string_value(json_object_get(m, "name")),
+                    "qemu64")) {
+            json_t *want = json_pack("{s:s,s:b,s:b,s:s,s:b}",
+                                     "name", "qemu64",
+                                     "migration-safe", true, "static", false,
+                                     "typename", "qemu64-x86_64-cpu",
+                                     "deprecated", false);
+
+            g_assert_true(json_equal(m, want));
+            json_decref(want);
+            seen = true;
+        }
+    }
+    g_assert_true(seen);
+    json_decref(rsp);
+    qtest_quit(qts);
+
+    check_cli("-cpu", "nosuch",
+              "qemu-system-x86_64: unable to find CPU model 'nosuch'\n");
+    check_cli("-cpu", "qemu64,foo=1", "qemu-system-x86_64: Property "
+              "'qemu64-x86_64-cpu.foo' not found\n");
+    check_cli("-uuid", "123", "qemu-system-x86_64: failed to parse UUID "
+              "string: wrong format\n");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *path = g_strdup_printf("/machine-qmp/%s",
+                                                cases[i].name);
+
+        g_test_add_data_func(path, &cases[i], check_case);
+    }
+    g_test_add_func("/machine-qmp/cpu-option", test_cpu_option);
+    return g_test_run();
+}
