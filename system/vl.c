@@ -44,6 +44,7 @@ typedef enum QemuOptionIndex {
     OPT_M,
     OPT_SMP,
     OPT_S,
+    OPT_PRECONFIG,
     OPT_NODEFAULTS,
     OPT_DISPLAY,
     OPT_NOGRAPHIC,
@@ -98,6 +99,8 @@ static const QemuOptionDef qemu_options[] = {
       "create a user-creatable object ('-object help',\n"
       "                '-object TYPE,help'); also -object '{JSON}'" },
     { "S", 0, OPT_S, "-S", "do not start the vCPUs at start-up (use 'cont')" },
+    { "preconfig", 0, OPT_PRECONFIG, "--preconfig",
+      "pause before machine init, for QMP (x-exit-preconfig)" },
     { "nodefaults", 0, OPT_NODEFAULTS, "-nodefaults",
       "don't create default devices" },
     { "display", HAS_ARG, OPT_DISPLAY, "-display none",
@@ -168,6 +171,7 @@ typedef struct VLState {
     const char *append;
     const char *name;
     bool start_paused;
+    bool preconfig;
     bool nodefaults;
     bool nographic;
     bool no_reboot;
@@ -1008,6 +1012,9 @@ static int parse_args(VLState *s, int argc, char **argv)
         case OPT_S:
             s->start_paused = true;
             break;
+        case OPT_PRECONFIG:
+            s->preconfig = true;
+            break;
         case OPT_NODEFAULTS:
             s->nodefaults = true;
             break;
@@ -1194,6 +1201,15 @@ static void qemu_cleanup(MachineState *ms, bool cpus_created)
     }
 }
 
+/* --preconfig: the main loop runs before machine init until x-exit-preconfig. */
+static bool preconfig_should_exit(int *status)
+{
+    if (machine_preconfig_left()) {
+        return true;
+    }
+    return main_loop_should_exit(status);
+}
+
 static int qemu_run(VLState *s)
 {
     MachineState *ms = NULL;
@@ -1265,6 +1281,19 @@ static int qemu_run(VLState *s)
     if (!create_objects(s, true, &err)) {
         goto fail;
     }
+    if (s->preconfig) {
+        machine_preconfig_enter();
+        qemu_main_loop_set_exit_check(preconfig_should_exit);
+        status = qemu_main_loop();
+        qemu_main_loop_set_exit_check(main_loop_should_exit);
+        if (!machine_preconfig_left()) {
+            /* quit or a signal during preconfig */
+            vm_shutdown();
+            qemu_cleanup(ms, cpus_created);
+            return status;
+        }
+        status = EXIT_FAILURE;
+    }
     if (!machine_run_board_init(ms, &err)) {
         goto fail;
     }
@@ -1278,6 +1307,7 @@ static int qemu_run(VLState *s)
         cpus_created = true;
     }
 
+    machine_set_ready();
     if (!s->start_paused) {
         vm_start();
     }

@@ -8,6 +8,7 @@
 #include "system/kvm.h"
 #include "system/runstate.h"
 #include "hw/boards.h"
+#include "qemu/main-loop.h"
 
 static int memdev_collect(Object *child, void *opaque)
 {
@@ -270,4 +271,12 @@ void qmp_system_wakeup(json_t *args, json_t **ret, Error **errp)
 {
     /* No machine here can suspend, so there is never anything to wake. */
     error_setg(errp, "wake-up from suspend is not supported by this guest");
+}
+
+void qmp_x_exit_preconfig(json_t *args, json_t **ret, Error **errp)
+{
+    if (machine_preconfig_exit(errp)) {
+        /* main() builds the machine once the main loop returns. */
+        qemu_notify_event();
+    }
 }

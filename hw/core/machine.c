@@ -21,6 +21,42 @@ void current_machine_set(MachineState *ms)
     current_machine = ms;
 }
 
+static bool machine_ready;
+
+void machine_set_ready(void)
+{
+    machine_ready = true;
+}
+
+bool machine_is_ready(void)
+{
+    return machine_ready;
+}
+
+static bool preconfig_active, preconfig_left;
+
+void machine_preconfig_enter(void)
+{
+    preconfig_active = true;
+}
+
+bool machine_preconfig_left(void)
+{
+    return preconfig_left;
+}
+
+bool machine_preconfig_exit(Error **errp)
+{
+    if (!preconfig_active) {
+        error_setg(errp, "The command is permitted only before machine "
+                   "initialization");
+        return false;
+    }
+    preconfig_active = false;
+    preconfig_left = true;
+    return true;
+}
+
 static char *vm_name;
 static uint8_t vm_uuid[16];
 

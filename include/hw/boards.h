@@ -58,6 +58,21 @@ MachineState *current_machine_get(void);
 /* Set by main once the machine object exists (NULL on teardown). */
 void current_machine_set(MachineState *ms);
 
+/*
+ * Whether machine init is complete; until then (--preconfig) QMP runs only
+ * the commands marked allow-preconfig.
+ */
+void machine_set_ready(void);
+bool machine_is_ready(void);
+
+/*
+ * --preconfig: main enters it before machine init and runs the main loop
+ * until x-exit-preconfig (machine_preconfig_exit()) leaves it.
+ */
+void machine_preconfig_enter(void);
+bool machine_preconfig_left(void);
+bool machine_preconfig_exit(Error **errp);
+
 /* -name guest=NAME (NULL: none given) and -uuid, for query-name/-uuid. */
 void qemu_vm_set_name(const char *name);
 const char *qemu_vm_name(void);

@@ -117,6 +117,71 @@ static void check_case(gconstpointer data)
     qtest_quit(qts);
 }
 
+static json_t *reply(const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, 0, &jerr);
+
+    g_assert_nonnull(v);
+    return v;
+}
+
+static void assert_reply(json_t *rsp, const char *want_text)
+{
+    json_t *want = reply(want_text);
+    g_autofree char *got = json_dumps(rsp, JSON_PRESERVE_ORDER);
+
+    if (!json_equal(rsp, want)) {
+        g_test_message("got %s", got);
+    }
+    g_assert_true(json_equal(rsp, want));
+    json_decref(want);
+    json_decref(rsp);
+}
+
+/* --preconfig: only allow-preconfig commands until x-exit-preconfig. */
+static void test_preconfig(void)
+{
+    QTestState *qts = qtest_init(NONE " --preconfig");
+    json_t *ev;
+
+    assert_reply(qtest_qmp(qts, "{\"execute\": \"query-cpus-fast\"}"),
+                 "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+                 "\"The command 'query-cpus-fast' is permitted only after "
+                 "machine initialization has completed\"}}");
+    assert_reply(qtest_qmp(qts, "{\"execute\": \"query-status\"}"),
+                 "{\"return\": {\"running\": false, "
+                 "\"status\": \"prelaunch\"}}");
+    assert_reply(qtest_qmp(qts, "{\"execute\": \"x-exit-preconfig\"}"),
+                 "{\"return\": {}}");
+    ev = qtest_qmp_eventwait(qts, "RESUME");
+    json_decref(ev);
+    assert_reply(qtest_qmp(qts, "{\"execute\": \"x-exit-preconfig\"}"),
+                 "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+                 "\"The command is permitted only before machine "
+                 "initialization\"}}");
+    assert_reply(qtest_qmp(qts, "{\"execute\": \"query-cpus-fast\"}"),
+                 "{\"return\": []}");
+    qtest_quit(qts);
+}
+
+/* system_reset is answered, then the RESET event says who asked. */
+static void test_system_reset(void)
+{
+    QTestState *qts = qtest_init(NONE);
+    json_t *ev, *want;
+
+    assert_reply(qtest_qmp(qts, "{\"execute\": \"system_reset\"}"),
+                 "{\"return\": {}}");
+    ev = qtest_qmp_eventwait(qts, "RESET");
+    want = json_pack("{s:b,s:s}", "guest", 0, "reason",
+                     "host-qmp-system-reset");
+    g_assert_true(json_equal(json_object_get(ev, "data"), want));
+    json_decref(want);
+    json_decref(ev);
+    qtest_quit(qts);
+}
+
 static void check_cli(const char *opt, const char *val, const char *want)
 {
     const char *argv[] = { "-machine", "none", opt, val, NULL };
@@ -173,5 +238,7 @@ int main(int argc, char **argv)
         g_test_add_data_func(path, &cases[i], check_case);
     }
     g_test_add_func("/machine-qmp/cpu-option", test_cpu_option);
+    g_test_add_func("/machine-qmp/preconfig", test_preconfig);
+    g_test_add_func("/machine-qmp/system-reset", test_system_reset);
     return g_test_run();
 }
