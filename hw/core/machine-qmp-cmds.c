@@ -280,3 +280,123 @@ void qmp_x_exit_preconfig(json_t *args, json_t **ret, Error **errp)
         qemu_notify_event();
     }
 }
+
+typedef struct CmdlineParam {
+    const char *name;
+    const char *type;
+} CmdlineParam;
+
+typedef struct CmdlineOption {
+    const char *option;
+    const CmdlineParam *params;    /* NULL: the machine properties */
+} CmdlineOption;
+
+static const CmdlineParam accel_params[] = {
+    { "accel", "string" }, { NULL }
+};
+static const CmdlineParam name_params[] = {
+    { "guest", "string" }, { "process", "string" },
+    { "debug-threads", "boolean" }, { NULL }
+};
+static const CmdlineParam memory_params[] = {
+    { "size", "size" }, { "slots", "number" }, { "maxmem", "size" },
+    { NULL }
+};
+static const CmdlineParam smp_params[] = {
+    { "cpus", "number" }, { "maxcpus", "number" }, { "sockets", "number" },
+    { "dies", "number" }, { "clusters", "number" }, { "cores", "number" },
+    { "threads", "number" }, { NULL }
+};
+
+static const CmdlineOption cmdline_options[] = {
+    { "accel", accel_params },
+    { "machine", NULL },
+    { "memory", memory_params },
+    { "name", name_params },
+    { "smp-opts", smp_params },
+};
+
+static const char *cmdline_type(const char *qom_type)
+{
+    if (!strcmp(qom_type, "bool") || !strcmp(qom_type, "OnOffAuto")) {
+        return "boolean";
+    }
+    if (!strcmp(qom_type, "int")) {
+        return "number";
+    }
+    if (!strcmp(qom_type, "size")) {
+        return "size";
+    }
+    return "string";
+}
+
+/* Settable properties of every machine type, each name once, and "type". */
+static json_t *machine_cmdline_params(void)
+{
+    GSList *classes = object_class_get_list(TYPE_MACHINE, false);
+    json_t *list = json_array();
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "name", "type",
+                                          "type", "string",
+                                          "help", "machine type"));
+    for (GSList *l = classes; l; l = l->next) {
+        ObjectPropertyIterator iter;
+        ObjectProperty *prop;
+
+        object_class_property_iter_init(&iter, l->data);
+        while ((prop = object_property_iter_next(&iter))) {
+            json_t *p;
+
+            if (!prop->set || g_hash_table_contains(seen, prop->name)) {
+                continue;
+            }
+            g_hash_table_add(seen, prop->name);
+            p = json_pack("{s:s,s:s}", "name", prop->name,
+                          "type", cmdline_type(prop->type));
+            if (prop->description) {
+                json_object_set_new(p, "help",
+                                    json_string(prop->description));
+            }
+            json_array_append_new(list, p);
+        }
+    }
+    g_hash_table_destroy(seen);
+    g_slist_free(classes);
+    return list;
+}
+
+void qmp_query_command_line_options(json_t *args, json_t **ret,
+                                    Error **errp)
+{
+    const char *option = json_string_value(json_object_get(args, "option"));
+    json_t *list = json_array();
+
+    for (size_t i = 0; i < ARRAY_SIZE(cmdline_options); i++) {
+        const CmdlineOption *o = &cmdline_options[i];
+        json_t *params;
+
+        if (option && strcmp(option, o->option)) {
+            continue;
+        }
+        if (o->params) {
+            params = json_array();
+            for (const CmdlineParam *p = o->params; p->name; p++) {
+                json_array_append_new(params, json_pack("{s:s,s:s}",
+                                                        "name", p->name,
+                                                        "type", p->type));
+            }
+        } else {
+            params = machine_cmdline_params();
+        }
+        json_array_append_new(list, json_pack("{s:o,s:s}",
+                                              "parameters", params,
+                                              "option", o->option));
+    }
+    if (option && !json_array_size(list)) {
+        json_decref(list);
+        error_setg(errp, "invalid option name: %s", option);
+        return;
+    }
+    *ret = list;
+}

@@ -67,6 +67,19 @@ static const ReplyCase cases[] = {
       "{\"paths\": [\"/machine\", \"/nope\"]}}",
       "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": "
       "\"Device '/nope' not found\"}}" },
+    { "query-command-line-options-name", NONE,
+      "{\"execute\": \"query-command-line-options\", \"arguments\": "
+      "{\"option\": \"name\"}}",
+      "{\"return\": [{\"parameters\": ["
+      "{\"name\": \"guest\", \"type\": \"string\"},"
+      "{\"name\": \"process\", \"type\": \"string\"},"
+      "{\"name\": \"debug-threads\", \"type\": \"boolean\"}],"
+      " \"option\": \"name\"}]}" },
+    { "query-command-line-options-bad", NONE,
+      "{\"execute\": \"query-command-line-options\", \"arguments\": "
+      "{\"option\": \"nosuch\"}}",
+      "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+      "\"invalid option name: nosuch\"}}" },
     { "qom-list-get", NONE " -object memory-backend-ram,id=m,size=64K",
       "{\"execute\": \"qom-list-get\", \"arguments\": "
       "{\"paths\": [\"/objects/m\"]}}", NULL },
@@ -193,6 +206,36 @@ static void check_cli(const char *opt, const char *val, const char *want)
     g_assert_cmpstr(err, ==, want);
 }
 
+/* -machine's parameters are the machine properties, QOM types mapped. */
+static void test_cmdline_machine(void)
+{
+    QTestState *qts = qtest_init(NONE);
+    json_t *rsp = qtest_qmp(qts, "{\"execute\": "
+                            "\"query-command-line-options\", \"arguments\": "
+                            "{\"option\": \"machine\"}}");
+    json_t *params = json_object_get(json_array_get(
+        json_object_get(rsp, "return"), 0), "parameters");
+    json_t *p;
+    size_t i;
+    int found = 0;
+
+    json_array_foreach(params, i, p) {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        const char *type = json_string_value(json_object_get(p, "type"));
+
+        if (!strcmp(name, "type") || !strcmp(name, "memory-backend")) {
+            g_assert_cmpstr(type, ==, "string");
+            found++;
+        } else if (!strcmp(name, "mem-merge")) {
+            g_assert_cmpstr(type, ==, "boolean");
+            found++;
+        }
+    }
+    g_assert_cmpint(found, ==, 3);
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
 static void test_cpu_option(void)
 {
     /* machine-none-test's line, then errors as QEMU words them. */
@@ -239,6 +282,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/machine-qmp/cpu-option", test_cpu_option);
     g_test_add_func("/machine-qmp/preconfig", test_preconfig);
+    g_test_add_func("/machine-qmp/cmdline-machine", test_cmdline_machine);
     g_test_add_func("/machine-qmp/system-reset", test_system_reset);
     return g_test_run();
 }
