@@ -72,11 +72,23 @@ static void microvm_machine_init(MachineState *ms, Error **errp)
     MicrovmMachineState *mms = MICROVM_MACHINE(ms);
     MemoryRegion *sysmem = get_system_memory();
     unsigned ncpus = ms->smp_cpus ? ms->smp_cpus : 1;
+    uint32_t apic_id;
 
     if (ncpus > MICROVM_MAX_CPUS) {
         /* The machine type allows 288 (as QEMU's); our boot code fewer. */
         error_setg(errp, "qemu-gmem's microvm boots at most %d vCPUs, not "
                    "%u", MICROVM_MAX_CPUS, ncpus);
+        return;
+    }
+    if (x86_cpu_model_apic_id(&apic_id) && apic_id != 0) {
+        /* vCPU n always gets APIC id n: only vCPU 0's can be "chosen". */
+        error_setg(errp, "qemu-gmem's microvm gives vCPU 0 the APIC id 0; "
+                   "-cpu apic-id=%u is not supported", apic_id);
+        return;
+    }
+    if (x86_cpu_model_apic_id(&apic_id) && ncpus > 1) {
+        error_setg(errp, "-cpu apic-id= applies to every vCPU: it needs "
+                   "-smp 1");
         return;
     }
     if (!ms->ram) {

@@ -195,6 +195,20 @@ static void test_system_reset(void)
     qtest_quit(qts);
 }
 
+static void check_cli_on(const char *machine, const char *opt,
+                         const char *val, const char *want)
+{
+    const char *argv[] = { "-machine", machine, "-accel", "qtest",
+                           "-display", "none", "-nodefaults", "-m", "16M",
+                           opt, val, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status = qtest_run_binary(argv, &out, &err, 30);
+
+    g_assert_cmpint(status, ==, 1);
+    g_assert_cmpstr(err, ==, want);
+}
+
 static void check_cli(const char *opt, const char *val, const char *want)
 {
     const char *argv[] = { "-machine", "none", opt, val, NULL };
@@ -267,6 +281,9 @@ static void test_cpu_option(void)
               "qemu-system-x86_64: unable to find CPU model 'nosuch'\n");
     check_cli("-cpu", "qemu64,foo=1", "qemu-system-x86_64: Property "
               "'qemu64-x86_64-cpu.foo' not found\n");
+    check_cli_on("microvm", "-cpu", "qemu64,apic-id=3",
+                 "qemu-system-x86_64: qemu-gmem's microvm gives vCPU 0 the "
+                 "APIC id 0; -cpu apic-id=3 is not supported\n");
     check_cli("-uuid", "123", "qemu-system-x86_64: failed to parse UUID "
               "string: wrong format\n");
 }

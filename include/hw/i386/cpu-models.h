@@ -19,6 +19,14 @@ bool x86_cpu_model_parse(const char *arg, Error **errp);
 const char *x86_cpu_model_name(void);
 /* apic-id= given with -cpu; false when it was not. */
 bool x86_cpu_model_apic_id(uint32_t *apic_id);
+/*
+ * The hook x86_cpu_setup_cpuid() calls on a copy of KVM's supported CPUID
+ * before its own fix-ups: keeps of CPUID.1, 7 and 80000001h only what the
+ * chosen named model has (nothing changes for host, max or no -cpu).
+ */
+struct kvm_cpuid_entry2;
+void x86_cpu_model_filter_cpuid(struct kvm_cpuid_entry2 *entries,
+                                unsigned n);
 /* "-cpu help": the model list as QEMU prints it. */
 void x86_cpu_model_print_list(void);
 
