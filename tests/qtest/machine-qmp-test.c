@@ -195,6 +195,35 @@ static void test_system_reset(void)
     qtest_quit(qts);
 }
 
+/* One entry per -smp vCPU, one socket of one die, a core each. */
+static void test_cpus_fast_microvm(void)
+{
+    QTestState *qts = qtest_init("-nodefaults -machine microvm -m 16M "
+                                 "-smp 2");
+    json_t *rsp = qtest_qmp(qts, "{\"execute\": \"query-cpus-fast\"}");
+    int pid = qtest_pid(qts);
+    json_t *want = json_pack(
+        "{s:[{s:i,s:s,s:i,s:{s:i,s:i,s:i,s:i},s:s},"
+        "{s:i,s:s,s:i,s:{s:i,s:i,s:i,s:i},s:s}]}", "return",
+        "cpu-index", 0, "qom-path", "/machine/cpu[0]", "thread-id", pid,
+        "props", "socket-id", 0, "die-id", 0, "core-id", 0, "thread-id", 0,
+        "target", "x86_64",
+        "cpu-index", 1, "qom-path", "/machine/cpu[1]", "thread-id", pid,
+        "props", "socket-id", 0, "die-id", 0, "core-id", 1, "thread-id", 0,
+        "target", "x86_64");
+
+    g_assert_true(json_equal(rsp, want));
+    json_decref(want);
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-memory-size-summary\"}");
+    want = json_pack("{s:{s:I}}", "return", "base-memory",
+                     (json_int_t)16 << 20);
+    g_assert_true(json_equal(rsp, want));
+    json_decref(want);
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
 static void check_cli_on(const char *machine, const char *opt,
                          const char *val, const char *want)
 {
@@ -299,6 +328,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/machine-qmp/cpu-option", test_cpu_option);
     g_test_add_func("/machine-qmp/preconfig", test_preconfig);
+    g_test_add_func("/machine-qmp/cpus-fast-microvm", test_cpus_fast_microvm);
     g_test_add_func("/machine-qmp/cmdline-machine", test_cmdline_machine);
     g_test_add_func("/machine-qmp/system-reset", test_system_reset);
     return g_test_run();
