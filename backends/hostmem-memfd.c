@@ -181,15 +181,15 @@ static void memfd_backend_class_init(ObjectClass *oc, const void *data)
     if (qemu_memfd_check(MFD_HUGETLB)) {
         op = object_class_property_add_bool(oc, "hugetlb", get_hugetlb,
                                             set_hugetlb);
-        object_property_set_default_bool(op, false);
+        object_property_set_initial_bool(op, false);
         object_class_property_add_uint(oc, "hugetlbsize", UINT64_MAX,
                                        get_hugetlbsize, set_hugetlbsize);
     }
     op = object_class_property_add_bool(oc, "seal", get_seal, set_seal);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc, "guest-memfd", get_guest_memfd,
                                         set_guest_memfd);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
 }
 
 static const TypeInfo memfd_backend_info = {

@@ -455,7 +455,7 @@ void host_memory_backend_class_add_share(ObjectClass *oc, bool def)
     ObjectProperty *op;
 
     op = object_class_property_add_bool(oc, "share", get_share, set_share);
-    object_property_set_default_bool(op, def);
+    object_property_set_initial_bool(op, def);
 }
 
 static void host_memory_backend_init(Object *obj)
@@ -497,16 +497,16 @@ static void host_memory_backend_class_init(ObjectClass *oc, const void *data)
     ucc->can_be_deleted = host_memory_backend_can_be_deleted;
 
     op = object_class_property_add_bool(oc, "merge", get_merge, set_merge);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc, "dump", get_dump, set_dump);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc, "prealloc", get_prealloc,
                                         set_prealloc);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
     op = object_class_property_add_uint(oc, "prealloc-threads", UINT32_MAX,
                                         get_prealloc_threads,
                                         set_prealloc_threads);
-    object_property_set_default_uint(op, 1);
+    object_property_set_initial_uint(op, 1);
     object_class_property_add_link(oc, "prealloc-context",
                                    TYPE_THREAD_CONTEXT,
                                    offsetof(HostMemoryBackend,
@@ -519,15 +519,15 @@ static void host_memory_backend_class_init(ObjectClass *oc, const void *data)
     op = object_class_property_add_enum(oc, "policy", "HostMemPolicy",
                                         &HostMemPolicy_lookup, get_policy,
                                         set_policy);
-    object_property_set_default_str(op, "default");
+    object_property_set_initial_str(op, "default");
     op = object_class_property_add_bool(oc, "reserve", get_reserve,
                                         set_reserve);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc,
                                         "x-use-canonical-path-for-ramblock-id",
                                         get_use_canonical_path,
                                         set_use_canonical_path);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
 }
 
 static const TypeInfo host_memory_backend_info = {

@@ -280,7 +280,8 @@ bool user_creatable_print_help(const char *type, Error **errp)
             continue;
         }
         g_ptr_array_add(lines, property_help_line(
-                            prop->name, prop->type, prop->defval,
+                            prop->name, prop->type,
+                            object_property_get_default(prop),
                             object_property_get_description(klass, prop)));
     }
     g_ptr_array_sort(lines, pstrcmp);

@@ -387,12 +387,12 @@ int ram_block_discard_guest_memfd_range(RAMBlock *rb, uint64_t start,
     if (rb->guest_memfd < 0 || !ram_block_range_ok(rb, start, length)) {
         return -EINVAL;
     }
-    if (length &&
-        fallocate(rb->guest_memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  rb->guest_memfd_offset + start, length) < 0) {
-        return -errno;
+    if (!length) {
+        return 0;
     }
-    return 0;
+    return kvm_gmem_fallocate(rb->guest_memfd,
+                              FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                              rb->guest_memfd_offset + start, length);
 }
 
 /* MemoryRegion side: only the RAM parts of memory.h live here. */

@@ -15,6 +15,7 @@
 #include "qom/object_interfaces.h"
 #include "chardev/char.h"
 #include "monitor/monitor.h"
+#include "monitor/hmp.h"
 #include "system/memory.h"
 #include "system/hostmem.h"
 #include "system/kvm.h"
@@ -51,6 +52,7 @@ typedef enum QemuOptionIndex {
     OPT_SERIAL,
     OPT_CHARDEV,
     OPT_MON,
+    OPT_MONITOR,
     OPT_QMP,
     OPT_QTEST,
     OPT_QTEST_LOG,
@@ -114,8 +116,10 @@ static const QemuOptionDef qemu_options[] = {
     { "chardev", HAS_ARG, OPT_CHARDEV,
       "-chardev backend,id=id[,opts]",
       "character device (socket, stdio, file, null)" },
-    { "mon", HAS_ARG, OPT_MON, "-mon chardev=id,mode=control",
-      "QMP monitor on a chardev" },
+    { "mon", HAS_ARG, OPT_MON, "-mon [chardev=]name[,mode=readline|control]",
+      "monitor on a chardev: human (readline, the default) or QMP" },
+    { "monitor", HAS_ARG, OPT_MONITOR, "-monitor dev",
+      "human monitor on chardev spec dev (stdio, chardev:ID, none...)" },
     { "qmp", HAS_ARG, OPT_QMP, "-qmp dev", "QMP monitor on chardev spec dev" },
     { "qtest", HAS_ARG, OPT_QTEST, "-qtest dev",
       "qtest protocol on chardev spec dev" },
@@ -157,8 +161,11 @@ typedef struct VLState {
     GPtrArray *objects;         /* ObjectOption * */
     GPtrArray *machine_kv;      /* KeyValue * merged from all -machine */
     GPtrArray *accels;          /* char * from -accel / -enable-kvm */
+    GPtrArray *accel_args;      /* char *: the -accel argument, NULL for
+                                 * -enable-kvm (QEMU's error location) */
     GPtrArray *chardev_args;    /* char * */
     GPtrArray *mon_args;        /* char * */
+    GPtrArray *monitor_args;    /* char *: -monitor (human monitors) */
     GPtrArray *qmp_args;        /* char * */
     GPtrArray *serial_args;     /* char * */
     GPtrArray *device_args;     /* char * */
@@ -349,8 +356,11 @@ static bool create_objects(VLState *s, bool late, Error **errp)
         if (object_is_late(o) != late) {
             continue;
         }
+        /*
+         * QEMU creates objects after option parsing, with no location:
+         * property and complete() errors carry no "-object ...:" prefix.
+         */
         if (!user_creatable_add_qapi(o->options, errp)) {
-            error_prepend_opt(errp, "object", o->arg);
             return false;
         }
     }
@@ -676,8 +686,55 @@ static char **accel_list(VLState *s, Error **errp)
 }
 
 /*
+ * The -accel argument list[@i] came from, or NULL (-machine accel=,
+ * -enable-kvm, the default): QEMU reports accelerator errors at the
+ * location of their -accel option.
+ */
+static const char *accel_arg(VLState *s, int i)
+{
+    if (machine_kv_get(s, "accel") || i >= (int)s->accel_args->len) {
+        return NULL;
+    }
+    return g_ptr_array_index(s->accel_args, i);
+}
+
+/* Initialise one accelerator; failures are reported here, as QEMU does. */
+static bool try_accelerator(VLState *s, const char *name, bool *use_kvm)
+{
+    Error *local_err = NULL;
+
+    if (!strcmp(name, "kvm")) {
+        if (kvm_accel_init(0, &local_err)) {
+            *use_kvm = true;
+            return true;
+        }
+        /* libqtest appends "-accel qtest": a quiet fallback, as QEMU. */
+        if (s->qtest_spec) {
+            error_free(local_err);
+            return false;
+        }
+        error_report_err(local_err);
+        error_report("failed to initialize %s: %s", name,
+                     strerror(kvm_accel_init_errno() ?: EINVAL));
+        return false;
+    }
+    if (!strcmp(name, "qtest")) {
+        if (qtest_accel_init(&local_err)) {
+            *use_kvm = false;
+            return true;
+        }
+        error_prepend(&local_err, "failed to initialize %s: ", name);
+        error_report_err(local_err);
+        return false;
+    }
+    error_report("invalid accelerator %s", name);
+    return false;
+}
+
+/*
  * Try each accelerator in order, as QEMU: an unknown name or a failed
- * init is reported and the next one tried; the last failure is returned.
+ * init is reported and the next one tried.  When none works, everything
+ * has been reported already: false with *errp unset.
  */
 static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
 {
@@ -689,34 +746,23 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
         return false;
     }
     for (i = 0; list[i]; i++) {
-        const char *name = list[i];
-        Error *local_err = NULL;
+        const char *arg = accel_arg(s, i);
+        Location loc;
+        bool ok;
 
-        if (!strcmp(name, "kvm")) {
-            if (kvm_accel_init(0, &local_err)) {
-                *use_kvm = true;
-                break;
-            }
-            error_prepend(&local_err, "failed to initialize %s: ", name);
-        } else if (!strcmp(name, "qtest")) {
-            if (qtest_accel_init(&local_err)) {
-                *use_kvm = false;
-                break;
-            }
-            error_prepend(&local_err, "failed to initialize %s: ", name);
-        } else {
-            error_setg(&local_err, "invalid accelerator %s", name);
+        if (arg) {
+            loc_push_option(&loc, "accel", arg);
+        }
+        ok = try_accelerator(s, list[i], use_kvm);
+        if (arg) {
+            loc_pop(&loc);
+        }
+        if (ok) {
+            break;
         }
         init_failed = true;
         if (!list[i + 1]) {
-            error_propagate(errp, local_err);
             return false;
-        }
-        if (s->qtest_spec && strcmp(name, "kvm") == 0) {
-            /* libqtest appends "-accel qtest": quiet fallback, as QEMU. */
-            error_free(local_err);
-        } else {
-            error_report_err(local_err);
         }
     }
     if (init_failed && !s->qtest_spec) {
@@ -818,9 +864,10 @@ static bool create_monitors(VLState *s, Error **errp)
             error_prepend_opt(errp, "mon", arg);
             return false;
         }
-        if (!mode || strcmp(mode, "control")) {
-            error_setg(errp, "only QMP monitors are supported "
-                       "(mode=control)");
+        /* QEMU's default mode is the human monitor. */
+        if (mode && strcmp(mode, "control") && strcmp(mode, "readline")) {
+            error_setg(errp, "Parameter 'mode' does not accept value '%s'",
+                       mode);
             error_prepend_opt(errp, "mon", arg);
             return false;
         }
@@ -830,7 +877,35 @@ static bool create_monitors(VLState *s, Error **errp)
             error_prepend_opt(errp, "mon", arg);
             return false;
         }
-        if (!monitor_new_qmp(chr, errp)) {
+        if (mode && !strcmp(mode, "control") ? !monitor_new_qmp(chr, errp)
+                                             : !monitor_new_hmp(chr, errp)) {
+            return false;
+        }
+    }
+    for (i = 0; i < s->monitor_args->len; i++) {
+        const char *arg = g_ptr_array_index(s->monitor_args, i);
+        const char *id;
+        Chardev *chr;
+
+        if (!strcmp(arg, "none")) {
+            continue;
+        }
+        if ((id = g_str_has_prefix(arg, "chardev:") ? arg + 8 : NULL)) {
+            chr = qemu_chr_find(id);
+            if (!chr) {
+                error_setg(errp, "chardev \"%s\" not found", id);
+            }
+        } else {
+            g_autofree char *label = g_strdup_printf(
+                "compat_monitor%u", s->qmp_args->len + i);
+
+            chr = qemu_chr_new(label, arg, errp);
+        }
+        if (!chr) {
+            error_prepend_opt(errp, "monitor", arg);
+            return false;
+        }
+        if (!monitor_new_hmp(chr, errp)) {
             return false;
         }
     }
@@ -996,10 +1071,12 @@ static int parse_args(VLState *s, int argc, char **argv)
                 }
             }
             g_ptr_array_add(s->accels, g_strdup(name));
+            g_ptr_array_add(s->accel_args, g_strdup(optarg));
             break;
         }
         case OPT_ENABLE_KVM:
             g_ptr_array_add(s->accels, g_strdup("kvm"));
+            g_ptr_array_add(s->accel_args, NULL);
             break;
         case OPT_M:
             g_free(s->m_arg);
@@ -1043,6 +1120,9 @@ static int parse_args(VLState *s, int argc, char **argv)
             break;
         case OPT_MON:
             g_ptr_array_add(s->mon_args, g_strdup(optarg));
+            break;
+        case OPT_MONITOR:
+            g_ptr_array_add(s->monitor_args, g_strdup(optarg));
             break;
         case OPT_QMP:
             g_ptr_array_add(s->qmp_args, g_strdup(optarg));
@@ -1155,8 +1235,10 @@ static void vl_state_init(VLState *s)
     s->objects = g_ptr_array_new_with_free_func(object_option_free);
     s->machine_kv = g_ptr_array_new_with_free_func(keyvalue_free);
     s->accels = g_ptr_array_new_with_free_func(g_free);
+    s->accel_args = g_ptr_array_new_with_free_func(g_free);
     s->chardev_args = g_ptr_array_new_with_free_func(g_free);
     s->mon_args = g_ptr_array_new_with_free_func(g_free);
+    s->monitor_args = g_ptr_array_new_with_free_func(g_free);
     s->qmp_args = g_ptr_array_new_with_free_func(g_free);
     s->serial_args = g_ptr_array_new_with_free_func(g_free);
     s->device_args = g_ptr_array_new_with_free_func(g_free);
@@ -1167,8 +1249,10 @@ static void vl_state_free(VLState *s)
     g_ptr_array_free(s->objects, TRUE);
     g_ptr_array_free(s->machine_kv, TRUE);
     g_ptr_array_free(s->accels, TRUE);
+    g_ptr_array_free(s->accel_args, TRUE);
     g_ptr_array_free(s->chardev_args, TRUE);
     g_ptr_array_free(s->mon_args, TRUE);
+    g_ptr_array_free(s->monitor_args, TRUE);
     g_ptr_array_free(s->qmp_args, TRUE);
     g_ptr_array_free(s->serial_args, TRUE);
     g_ptr_array_free(s->device_args, TRUE);

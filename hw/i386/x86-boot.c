@@ -653,8 +653,10 @@ bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
     }
     ret = read_whole_file(kernel, &data, &len);
     if (ret < 0) {
-        error_setg(errp, "could not load kernel '%s': %s", kernel,
+        /* QEMU's load_linux() prints this one with "qemu: " itself. */
+        error_setg(errp, "could not open kernel file '%s': %s", kernel,
                    g_strerror(-ret));
+        error_set_report_prefix(errp, "qemu");
         return false;
     }
     if (len >= SETUP_HDR_MIN_END &&

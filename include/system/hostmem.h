@@ -63,6 +63,16 @@ bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
 void host_memory_backend_class_add_share(ObjectClass *oc, bool def);
 
 /*
+ * fallocate() for fd_is_guest_memfd fds: 0 or -errno.  A guest_memfd is
+ * KVM's, so preallocation reaches it through the KVM seam, which
+ * kvm_accel_init() installs here (util never calls into accel/kvm).
+ * NULL restores the plain system call.
+ */
+typedef int (*QemuGmemFallocateFn)(int fd, int mode, uint64_t offset,
+                                   uint64_t len);
+void qemu_prealloc_set_gmem_fallocate(QemuGmemFallocateFn fn);
+
+/*
  * Populate [area, area+sz) with @max_threads threads: fallocate for fd
  * memory (KEEP_SIZE for guest_memfd), MADV_POPULATE_WRITE for anonymous,
  * touching pages as the last resort.  ENOSPC/ENOMEM -> one error, memory

@@ -57,6 +57,14 @@ void kvm_accel_cleanup(void);
 int kvm_create_guest_memfd(uint64_t size, uint64_t flags, Error **errp);
 
 /*
+ * fallocate() on a guest_memfd, through the KVM seam (a double of the
+ * kernel checks the modes guest_memfd accepts): 0 or -errno, EINTR
+ * retried.  physmem punches holes with it; util's preallocation gets it
+ * through qemu_prealloc_set_gmem_fallocate() at kvm_accel_init().
+ */
+int kvm_gmem_fallocate(int fd, int mode, uint64_t offset, uint64_t len);
+
+/*
  * Shared/private conversion entry point for KVM_EXIT_MEMORY_FAULT, the
  * KVM_HC_MAP_GPA_RANGE exit and (later) the SNP launch.  0 or -errno, with
  * a message reported naming the missing capability when the VM has no

@@ -491,10 +491,10 @@ static void test_hmp_info_memdev(void)
                     "\"arguments\": {\"command-line\": \"info memdev\"}}");
     text = json_string_value(json_object_get(rsp, "return"));
     g_assert_nonnull(text);
-    g_assert_nonnull(strstr(text, "memory backend: m1\n"));
-    g_assert_nonnull(strstr(text, "  size:  1048576\n"));
-    g_assert_nonnull(strstr(text, "  merge: false\n"));
-    g_assert_nonnull(strstr(text, "  policy: default\n"));
+    g_assert_nonnull(strstr(text, "memory backend: m1\r\n"));
+    g_assert_nonnull(strstr(text, "  size:  1048576\r\n"));
+    g_assert_nonnull(strstr(text, "  merge: false\r\n"));
+    g_assert_nonnull(strstr(text, "  policy: default\r\n"));
     json_decref(rsp);
     qtest_quit(qts);
 }

@@ -555,7 +555,7 @@ static void test_in_use(void)
 typedef struct BadCase {
     const char *type;
     const char *props;        /* %s -> tmpdir */
-    const char *error;        /* exact text, or prefix ending in '*' */
+    const char *error;        /* the whole text */
 } BadCase;
 
 static const BadCase bad_cases[] = {
@@ -588,10 +588,10 @@ static const BadCase bad_cases[] = {
       "host-nodes must be set for policy interleave" },
     { "memory-backend-ram",
       "{\"size\": 4096, \"host-nodes\": [127], \"policy\": \"bind\"}",
-      "cannot bind memory to host NUMA nodes: *" },
+      "cannot bind memory to host NUMA nodes: Invalid argument" },
     { "memory-backend-memfd",
       "{\"size\": 4096, \"host-nodes\": [127], \"policy\": \"preferred\"}",
-      "cannot bind memory to host NUMA nodes: *" },
+      "cannot bind memory to host NUMA nodes: Invalid argument" },
     { "memory-backend-shm", "{\"size\": 4096, \"share\": false}",
       "can't create shm backend with `share=off`" },
     { "memory-backend-file", "{\"size\": 4096}",
@@ -633,7 +633,7 @@ static const BadCase bad_cases[] = {
     { "memory-backend-guest-memfd", "{\"size\": 4096, \"share\": false}",
       "memory-backend-guest-memfd requires share=on" },
     { "memory-backend-ram", "{\"size\": 4096, \"prealloc\": true,"
-      " \"prealloc-context\": \"nosuch\"}", "*" },
+      " \"prealloc-context\": \"nosuch\"}", "Device 'nosuch' not found" },
     { "memory-backend-ram", "{\"size\": 4096, \"policy\": \"preferred\"}",
       "host-nodes must be set for policy preferred" },
     { "memory-backend-guest-memfd",
@@ -663,7 +663,7 @@ static const BadCase bad_cases[] = {
     { "memory-backend-file",
       "{\"size\": 4096, \"mem-path\": \"%s/bindfail\","
       " \"host-nodes\": [127], \"policy\": \"bind\"}",
-      "cannot bind memory to host NUMA nodes: *" },
+      "cannot bind memory to host NUMA nodes: Invalid argument" },
     /* offset + size wrapping past 2^64 must not pass the size check */
     { "memory-backend-file",
       "{\"size\": 8192, \"mem-path\": \"%s/small\","
@@ -688,7 +688,10 @@ static const BadCase bad_cases[] = {
 static const BadCase bad_hugetlb_cases[] = {
     { "memory-backend-memfd",
       "{\"size\": 4194304, \"hugetlb\": true, \"hugetlbsize\": 4194304}",
-      "failed to create memfd: *" },
+      "failed to create memfd: @HUGE4M_ERRNO@" },
+    { "memory-backend-memfd",
+      "{\"size\": 4194304, \"hugetlb\": true, \"hugetlbsize\": 3145728}",
+      "Hugepage size must be a power of 2" },
     { "memory-backend-memfd", "{\"size\": 4194304, \"hugetlbsize\": 0}",
       "property 'hugetlbsize' of memory-backend-memfd doesn't take "
       "value '0'" },
@@ -701,21 +704,34 @@ static const BadCase bad_hugetlb_cases[] = {
       "guest-memfd=on cannot be used with hugetlbsize" },
 };
 
+/*
+ * What the kernel answers a 4 MiB hugetlb memfd (x86 has no such page
+ * size; kernels differ in the errno): asked directly, as the oracle.
+ */
+static const char *huge4m_strerror(void)
+{
+    int fd = memfd_create("probe", MFD_CLOEXEC | MFD_HUGETLB |
+                          (22u << MFD_HUGE_SHIFT));
+
+    if (fd >= 0) {
+        close(fd);
+        return "(no error)";
+    }
+    return g_strerror(errno);
+}
+
 static void run_bad_case(const BadCase *c)
 {
     g_autofree char *props = g_strdup_printf(c->props, tmpdir);
-    g_autofree char *want = g_strdup_printf(c->error, tmpdir);
+    g_autofree char *fmt = g_strdup_printf(c->error, tmpdir);
+    g_auto(GStrv) parts = g_strsplit(fmt, "@HUGE4M_ERRNO@", -1);
+    g_autofree char *want = g_strjoinv(huge4m_strerror(), parts);
     int fds = count_fds(), maps = count_maps();
     Error *err = NULL;
-    size_t wl = strlen(want);
 
     g_assert_null(create(c->type, "bad", props, &err));
     g_assert_nonnull(err);
-    if (wl && want[wl - 1] == '*') {
-        g_assert_cmpint(strncmp(error_get_pretty(err), want, wl - 1), ==, 0);
-    } else {
-        g_assert_cmpstr(error_get_pretty(err), ==, want);
-    }
+    g_assert_cmpstr(error_get_pretty(err), ==, want);
     error_free(err);
     /* nothing left: no object, no fd, no mapping, no file */
     g_assert_null(object_resolve_path_component(object_get_objects_root(),
