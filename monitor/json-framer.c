@@ -8,6 +8,9 @@
  * Resynchronisation after bad input (documented in docs/system/qmp.rst):
  *  - a stray structural byte at top level ("}", "]", ",", ":") is reported
  *    and skipped;
+ *  - a byte no JSON token has (control characters, "%", non-ASCII) outside
+ *    strings, or a raw control character inside one, abandons the value at
+ *    once and recovers like a stray byte at top level;
  *  - any other stray byte is reported and input is skipped up to the next
  *    structural byte, whitespace/control character or 0xFE/0xFF, like
  *    QEMU's lexer recovery;
@@ -111,6 +114,13 @@ static bool is_structural(unsigned char c)
            c == ':';
 }
 
+/* A byte that may appear outside strings within a JSON value. */
+static bool is_json_char(unsigned char c)
+{
+    return is_scalar_char(c) || is_structural(c) || c == ' ' || c == '\t' ||
+           c == '\r' || c == '\n';
+}
+
 /* Inside a string; true when the string just ended. */
 static bool framer_string_char(JSONFramer *f, unsigned char c, bool keep)
 {
@@ -156,6 +166,11 @@ static void framer_value_char(JSONFramer *f, unsigned char c)
         return;
     }
     if (f->in_string) {
+        if (c < 0x20) {
+            /* JSON strings take control characters only as escapes. */
+            framer_stray(f, c, JSON_FRAMER_RECOVER);
+            return;
+        }
         if (framer_string_char(f, c, true) && f->depth == 0) {
             framer_complete(f);
             return;
@@ -183,6 +198,13 @@ static void framer_value_char(JSONFramer *f, unsigned char c)
             framer_complete(f);
             return;
         }
+    } else if (!is_json_char(c)) {
+        /*
+         * Reported at once, like QEMU's lexer does: waiting for the
+         * closing bracket would leave the client without an answer.
+         */
+        framer_stray(f, c, JSON_FRAMER_RECOVER);
+        return;
     } else {
         if (c == ',' || c == ':' ||
             (is_scalar_char(c) && f->buf->len &&

@@ -5,6 +5,7 @@
 #include "monitor/monitor.h"
 #include "monitor/monitor-internal.h"
 #include "monitor/json-framer.h"
+#include "hw/boards.h"
 
 struct MonitorQMP {
     Chardev *chr;
@@ -200,6 +201,11 @@ json_t *qmp_dispatch(QMPSession *s, json_t *req)
     if (!cmd) {
         error_set(&err, ERROR_CLASS_COMMAND_NOT_FOUND,
                   "The command %s has not been found", name);
+        goto out;
+    }
+    if (!cmd->allow_preconfig && !machine_is_ready()) {
+        error_setg(&err, "The command '%s' is permitted only after machine "
+                   "initialization has completed", name);
         goto out;
     }
     args = json_object_get(req, "arguments");

@@ -44,6 +44,41 @@ void qmp_qom_list(json_t *args, json_t **ret, Error **errp)
     *ret = list;
 }
 
+void qmp_qom_list_get(json_t *args, json_t **ret, Error **errp)
+{
+    json_t *paths = json_object_get(args, "paths");
+    json_t *list = json_array();
+    json_t *path;
+    size_t i;
+
+    json_array_foreach(paths, i, path) {
+        Object *obj = qom_resolve(json_string_value(path), false, errp);
+        ObjectPropertyIterator iter;
+        ObjectProperty *prop;
+        json_t *props;
+
+        if (!obj) {
+            json_decref(list);
+            return;
+        }
+        props = json_array();
+        object_property_iter_init(&iter, obj);
+        while ((prop = object_property_iter_next(&iter))) {
+            json_t *v = json_pack("{s:s,s:s}", "name", prop->name,
+                                  "type", prop->type);
+            json_t *value = object_property_get(obj, prop->name, NULL);
+
+            /* A property that cannot be read is listed without value. */
+            if (value) {
+                json_object_set_new(v, "value", value);
+            }
+            json_array_append_new(props, v);
+        }
+        json_array_append_new(list, json_pack("{s:o}", "properties", props));
+    }
+    *ret = list;
+}
+
 void qmp_qom_get(json_t *args, json_t **ret, Error **errp)
 {
     Object *obj = qom_resolve(json_string_value(json_object_get(args, "path")),

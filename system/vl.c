@@ -22,6 +22,7 @@
 #include "system/cpus.h"
 #include "system/runstate.h"
 #include "hw/boards.h"
+#include "hw/i386/cpu-models.h"
 #include "hw/char/serial.h"
 #include "hw/i386/microvm.h"
 #include "system/qtest.h"
@@ -46,6 +47,7 @@ typedef enum QemuOptionIndex {
     OPT_M,
     OPT_SMP,
     OPT_S,
+    OPT_PRECONFIG,
     OPT_NODEFAULTS,
     OPT_DISPLAY,
     OPT_NOGRAPHIC,
@@ -64,6 +66,8 @@ typedef enum QemuOptionIndex {
     OPT_NO_SHUTDOWN,
     OPT_DAEMONIZE,
     OPT_NAME,
+    OPT_UUID,
+    OPT_CPU,
     OPT_RUN_WITH,
     OPT_AUDIO,
     OPT_TRACE,
@@ -99,6 +103,8 @@ static const QemuOptionDef qemu_options[] = {
       "create a user-creatable object ('-object help',\n"
       "                '-object TYPE,help'); also -object '{JSON}'" },
     { "S", 0, OPT_S, "-S", "do not start the vCPUs at start-up (use 'cont')" },
+    { "preconfig", 0, OPT_PRECONFIG, "--preconfig",
+      "pause before machine init, for QMP (x-exit-preconfig)" },
     { "nodefaults", 0, OPT_NODEFAULTS, "-nodefaults",
       "don't create default devices" },
     { "display", HAS_ARG, OPT_DISPLAY, "-display none",
@@ -134,7 +140,12 @@ static const QemuOptionDef qemu_options[] = {
     { "no-shutdown", 0, OPT_NO_SHUTDOWN, "-no-shutdown",
       "stop the guest instead of exiting on guest shutdown" },
     { "daemonize", 0, OPT_DAEMONIZE, "-daemonize", "not supported" },
-    { "name", HAS_ARG, OPT_NAME, "-name string", "name of the guest" },
+    { "name", HAS_ARG, OPT_NAME, "-name [guest=]name[,debug-threads=on|off]",
+      "name of the guest (query-name)" },
+    { "uuid", HAS_ARG, OPT_UUID, "-uuid %08x-%04x-%04x-%04x-%012x",
+      "UUID of the guest (query-uuid)" },
+    { "cpu", HAS_ARG, OPT_CPU, "-cpu model[,apic-id=n]",
+      "select the CPU model ('-cpu help' for a list)" },
     { "run-with", HAS_ARG, OPT_RUN_WITH, "-run-with exit-with-parent=on",
       "exit when the parent process exits" },
     { "audio", HAS_ARG, OPT_AUDIO, "-audio none", "no audio (accepted)" },
@@ -169,6 +180,7 @@ typedef struct VLState {
     const char *append;
     const char *name;
     bool start_paused;
+    bool preconfig;
     bool nodefaults;
     bool nographic;
     bool no_reboot;
@@ -1128,6 +1140,9 @@ static int parse_args(VLState *s, int argc, char **argv)
         case OPT_S:
             s->start_paused = true;
             break;
+        case OPT_PRECONFIG:
+            s->preconfig = true;
+            break;
         case OPT_NODEFAULTS:
             s->nodefaults = true;
             break;
@@ -1200,8 +1215,47 @@ static int parse_args(VLState *s, int argc, char **argv)
             error_report("-%s: daemonizing is not supported by qemu-gmem",
                          optname);
             return 1;
-        case OPT_NAME:
+        case OPT_NAME: {
+            g_autoptr(KeyValueList) kv = keyval_list_parse(optarg, "guest",
+                                                           &err);
+            guint j;
+
+            if (!kv) {
+                error_prepend_opt(&err, optname, optarg);
+                error_report_err(err);
+                return 1;
+            }
+            for (j = 0; j < kv->items->len; j++) {
+                KeyValue *item = g_ptr_array_index(kv->items, j);
+
+                /* process= names the host thread: nothing to do here. */
+                if (strcmp(item->key, "guest") &&
+                    strcmp(item->key, "process") &&
+                    strcmp(item->key, "debug-threads")) {
+                    error_report("-%s %s: Invalid parameter '%s'", optname,
+                                 optarg, item->key);
+                    return 1;
+                }
+            }
             s->name = optarg;
+            qemu_vm_set_name(keyval_list_get(kv, "guest"));
+            break;
+        }
+        case OPT_UUID:
+            if (!qemu_vm_set_uuid(optarg)) {
+                error_report("failed to parse UUID string: wrong format");
+                return 1;
+            }
+            break;
+        case OPT_CPU:
+            if (!strcmp(optarg, "help") || !strcmp(optarg, "?")) {
+                x86_cpu_model_print_list();
+                return 0;
+            }
+            if (!x86_cpu_model_parse(optarg, &err)) {
+                error_report_err(err);
+                return 1;
+            }
             break;
         case OPT_RUN_WITH:
             if (!parse_run_with(s, optarg, &err)) {
@@ -1283,6 +1337,15 @@ static void qemu_cleanup(MachineState *ms, bool cpus_created)
     }
 }
 
+/* --preconfig: the main loop runs before machine init until x-exit-preconfig. */
+static bool preconfig_should_exit(int *status)
+{
+    if (machine_preconfig_left()) {
+        return true;
+    }
+    return main_loop_should_exit(status);
+}
+
 static int qemu_run(VLState *s)
 {
     MachineState *ms = NULL;
@@ -1358,6 +1421,19 @@ static int qemu_run(VLState *s)
     if (!create_objects(s, true, &err)) {
         goto fail;
     }
+    if (s->preconfig) {
+        machine_preconfig_enter();
+        qemu_main_loop_set_exit_check(preconfig_should_exit);
+        status = qemu_main_loop();
+        qemu_main_loop_set_exit_check(main_loop_should_exit);
+        if (!machine_preconfig_left()) {
+            /* quit or a signal during preconfig */
+            vm_shutdown();
+            qemu_cleanup(ms, cpus_created);
+            return status;
+        }
+        status = EXIT_FAILURE;
+    }
     if (!machine_run_board_init(ms, &err)) {
         goto fail;
     }
@@ -1379,6 +1455,7 @@ static int qemu_run(VLState *s)
         goto fail;
     }
 
+    machine_set_ready();
     if (!s->start_paused) {
         vm_start();
     }

@@ -22,6 +22,96 @@ void current_machine_set(MachineState *ms)
     current_machine = ms;
 }
 
+static bool machine_ready;
+
+void machine_set_ready(void)
+{
+    machine_ready = true;
+}
+
+bool machine_is_ready(void)
+{
+    return machine_ready;
+}
+
+static bool preconfig_active, preconfig_left;
+
+void machine_preconfig_enter(void)
+{
+    preconfig_active = true;
+}
+
+bool machine_preconfig_left(void)
+{
+    return preconfig_left;
+}
+
+bool machine_preconfig_exit(Error **errp)
+{
+    if (!preconfig_active) {
+        error_setg(errp, "The command is permitted only before machine "
+                   "initialization");
+        return false;
+    }
+    preconfig_active = false;
+    preconfig_left = true;
+    return true;
+}
+
+static char *vm_name;
+static uint8_t vm_uuid[16];
+
+void qemu_vm_set_name(const char *name)
+{
+    g_free(vm_name);
+    vm_name = g_strdup(name);
+}
+
+const char *qemu_vm_name(void)
+{
+    return vm_name;
+}
+
+bool qemu_vm_set_uuid(const char *str)
+{
+    static const int dash[] = { 8, 13, 18, 23 };
+    uint8_t uuid[16];
+    size_t n = 0;
+
+    if (strlen(str) != 36) {
+        return false;
+    }
+    for (size_t i = 0; i < 36; ) {
+        if (n < 4 && (int)i == dash[n]) {
+            if (str[i] != '-') {
+                return false;
+            }
+            i++;
+            n++;
+            continue;
+        }
+        if (!g_ascii_isxdigit(str[i]) || !g_ascii_isxdigit(str[i + 1])) {
+            return false;
+        }
+        uuid[(i - n) / 2] = g_ascii_xdigit_value(str[i]) << 4 |
+                            g_ascii_xdigit_value(str[i + 1]);
+        i += 2;
+    }
+    memcpy(vm_uuid, uuid, sizeof(uuid));
+    return true;
+}
+
+char *qemu_vm_uuid_string(void)
+{
+    const uint8_t *u = vm_uuid;
+
+    return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                           "%02x%02x%02x%02x%02x%02x",
+                           u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
+                           u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+                           u[15]);
+}
+
 static char *machine_get_memdev(Object *obj, Error **errp)
 {
     return g_strdup(MACHINE(obj)->ram_memdev_id);

@@ -10,6 +10,10 @@
 #include "hw/misc/debug-exit.h"
 #include "system/kvm.h"
 #include "system/runstate.h"
+#include "hw/i386/cpu-models.h"
+
+/* QEMU's microvm limit (x86 APIC ids); -smp and query-machines use it. */
+#define MICROVM_TYPE_MAX_CPUS 288
 
 OBJECT_DECLARE_SIMPLE_TYPE(MicrovmMachineState, MICROVM_MACHINE)
 
@@ -68,10 +72,23 @@ static void microvm_machine_init(MachineState *ms, Error **errp)
     MicrovmMachineState *mms = MICROVM_MACHINE(ms);
     MemoryRegion *sysmem = get_system_memory();
     unsigned ncpus = ms->smp_cpus ? ms->smp_cpus : 1;
+    uint32_t apic_id;
 
     if (ncpus > MICROVM_MAX_CPUS) {
-        error_setg(errp, "Invalid SMP CPUs %u. The max CPUs supported by "
-                   "machine 'microvm' is %d", ncpus, MICROVM_MAX_CPUS);
+        /* The machine type allows 288 (as QEMU's); our boot code fewer. */
+        error_setg(errp, "qemu-gmem's microvm boots at most %d vCPUs, not "
+                   "%u", MICROVM_MAX_CPUS, ncpus);
+        return;
+    }
+    if (x86_cpu_model_apic_id(&apic_id) && apic_id != 0) {
+        /* vCPU n always gets APIC id n: only vCPU 0's can be "chosen". */
+        error_setg(errp, "qemu-gmem's microvm gives vCPU 0 the APIC id 0; "
+                   "-cpu apic-id=%u is not supported", apic_id);
+        return;
+    }
+    if (x86_cpu_model_apic_id(&apic_id) && ncpus > 1) {
+        error_setg(errp, "-cpu apic-id= applies to every vCPU: it needs "
+                   "-smp 1");
         return;
     }
     if (!ms->ram) {
@@ -165,9 +182,12 @@ static void microvm_machine_class_init(ObjectClass *oc, const void *data)
     mc->desc = "microvm (i386)";
     mc->init = microvm_machine_init;
     mc->reset = microvm_machine_reset;
-    mc->max_cpus = MICROVM_MAX_CPUS;
+    mc->max_cpus = MICROVM_TYPE_MAX_CPUS;
     mc->default_ram_size = 128 * 1024 * 1024;
     mc->default_ram_id = "microvm.ram";
+    /* There is no "pc" here: microvm is what runs without -machine. */
+    mc->is_default = true;
+    mc->default_cpu_type = X86_CPU_TYPE_NAME("qemu64");
     mc->no_cpus = false;
 }
 

@@ -24,6 +24,9 @@ struct MachineClass {
     int max_cpus;
     uint64_t default_ram_size;
     const char *default_ram_id;    /* NULL: no default RAM backend */
+    const char *alias;             /* another -machine name, or NULL */
+    bool is_default;               /* used without -machine */
+    const char *default_cpu_type;  /* QOM type of -cpu's default, or NULL */
     bool no_cpus;                  /* "none": no vCPUs unless -smp */
     /*
      * -device DRIVER,k=v,...: called once per -device after the board
@@ -56,6 +59,29 @@ struct MachineState {
 MachineState *current_machine_get(void);
 /* Set by main once the machine object exists (NULL on teardown). */
 void current_machine_set(MachineState *ms);
+
+/*
+ * Whether machine init is complete; until then (--preconfig) QMP runs only
+ * the commands marked allow-preconfig.
+ */
+void machine_set_ready(void);
+bool machine_is_ready(void);
+
+/*
+ * --preconfig: main enters it before machine init and runs the main loop
+ * until x-exit-preconfig (machine_preconfig_exit()) leaves it.
+ */
+void machine_preconfig_enter(void);
+bool machine_preconfig_left(void);
+bool machine_preconfig_exit(Error **errp);
+
+/* -name guest=NAME (NULL: none given) and -uuid, for query-name/-uuid. */
+void qemu_vm_set_name(const char *name);
+const char *qemu_vm_name(void);
+/* Parses the 8-4-4-4-12 hex form; false if @str is not one. */
+bool qemu_vm_set_uuid(const char *str);
+/* The UUID in 8-4-4-4-12 form (all zeroes without -uuid); g_free() it. */
+char *qemu_vm_uuid_string(void);
 
 /* The "-machine help" listing. */
 void machine_print_list(void);

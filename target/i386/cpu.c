@@ -10,6 +10,7 @@
 #include "system/kvm.h"
 #include "system/kvm_int.h"
 #include "hw/i386/x86-cpu.h"
+#include "hw/i386/cpu-models.h"
 
 #define MAX_BOOT_CPUS 1024
 
@@ -140,6 +141,7 @@ bool x86_cpu_setup_cpuid(int vcpu_fd, unsigned cpu_index, unsigned ncpus,
     }
     sz = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
     c = g_memdup2(sup, sz);
+    x86_cpu_model_filter_cpuid(c->entries, c->nent);
     for (unsigned i = 0; i < c->nent; i++) {
         struct kvm_cpuid_entry2 *e = &c->entries[i];
 

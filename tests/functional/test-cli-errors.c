@@ -311,9 +311,14 @@ static const CliErrorCase cases[] = {
     /* CPUs */
     { "smp-too-many-microvm", { "-machine", "microvm", "-accel", "qtest",
                                 "-display", "none", "-nodefaults",
-                                "-smp", "9" },
-      PFX "Invalid SMP CPUs 9. The max CPUs supported by machine 'microvm' "
-      "is 8\n" },
+                                "-smp", "289" },
+      PFX "Invalid SMP CPUs 289. The max CPUs supported by machine "
+      "'microvm' is 288\n" },
+    /* Our own limit below the machine type's: ours, not QEMU's, text. */
+    { "smp-boot-limit-microvm", { "-machine", "microvm", "-accel", "qtest",
+                                  "-display", "none", "-nodefaults",
+                                  "-smp", "9" },
+      PFX "qemu-gmem's microvm boots at most 8 vCPUs, not 9\n" },
     { "smp-too-many-none", { QT, "-smp", "2" },
       PFX "Invalid SMP CPUs 2. The max CPUs supported by machine 'none' "
       "is 1\n" },

@@ -127,6 +127,7 @@ typedef struct BadInput {
     const char *cls;
     const char *desc;        /* exact, or prefix when ending in '*' */
     bool has_id;
+    int more;                /* further "JSON parse error" replies */
 } BadInput;
 
 static const BadInput bad_inputs[] = {
@@ -195,8 +196,17 @@ static const BadInput bad_inputs[] = {
       "JSON parse error, *" },
     { "invalid-utf8", "{\"execute\": \"\xc3\x28\"}", "GenericError",
       "JSON parse error, *" },
+    /* As in QEMU, the bad byte ends the value and its '}' is stray. */
     { "control-char-in-string", "{\"execute\": \"a\x01" "b\"}",
-      "GenericError", "JSON parse error, *" },
+      "GenericError", "JSON parse error, stray '\\x01'", false, 1 },
+    { "newline-in-string", "{\"execute\": \"x\", \"id\": \"\n",
+      "GenericError", "JSON parse error, stray '\\x0A'" },
+    { "control-char-in-object", "{\x01", "GenericError",
+      "JSON parse error, stray '\\x01'" },
+    { "interpolation", "%p", "GenericError",
+      "JSON parse error, stray '%'" },
+    { "interpolation-in-object", "{\"execute\": %s}", "GenericError",
+      "JSON parse error, stray '%'", false, 1 },
     { "bad-escape", "{\"execute\": \"\\u00\"}", "GenericError",
       "JSON parse error, *" },
     { "reset-byte-mid-value", "{\"execute\": \"query-st\xff",
@@ -223,6 +233,12 @@ static void check_bad_input(QTestState *qts, const BadInput *bi)
     }
     g_assert_true(!!json_object_get(rsp, "id") == bi->has_id);
     json_decref(rsp);
+    for (int i = 0; i < bi->more; i++) {
+        rsp = qtest_qmp_receive(qts);
+        assert_error(rsp, "GenericError", NULL);
+        g_assert_true(g_str_has_prefix(err_desc(rsp), "JSON parse error, "));
+        json_decref(rsp);
+    }
     assert_alive(qts);
 }
 
