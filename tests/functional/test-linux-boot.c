@@ -132,7 +132,8 @@ static bool wait_serial(const char *path, const char *const *want,
 
 /*
  * "BIOS-e820: [mem 0x...-0x...] usable" lines, in order.  Linux 7 calls
- * usable RAM "System RAM" (and pads the column): both read as "usable".
+ * usable RAM "System RAM" (and pads the column): both read as "usable";
+ * its "[gap ...]" lines are left out.
  */
 static char *e820_lines(const char *log)
 {
@@ -143,7 +144,8 @@ static char *e820_lines(const char *log)
         const char *p = strstr(lines[i], "BIOS-e820: ");
         const char *end = p ? strchr(p, ']') : NULL;
 
-        if (end) {
+        /* Linux 7 also lists the holes: not part of the map */
+        if (end && !g_str_has_prefix(p, "BIOS-e820: [gap ")) {
             g_autofree char *type = g_strstrip(g_strdup(end + 1));
 
             g_string_append_len(s, p, end + 1 - p);
