@@ -111,6 +111,7 @@ static bool file_backend_memory_alloc(HostMemoryBackend *backend,
     ram_flags |= fb->readonly ? RAM_READONLY_FD : 0;
     ram_flags |= fb->rom == ON_OFF_AUTO_ON ? RAM_READONLY : 0;
     ram_flags |= backend->reserve ? 0 : RAM_NORESERVE;
+    ram_flags |= host_memory_backend_cgs_ram_flags();
     ram_flags |= RAM_NAMED_FILE;
 
     fd = file_ram_open(fb->mem_path, name, fb->readonly, &created);
@@ -263,20 +264,20 @@ static void file_backend_class_init(ObjectClass *oc, const void *data)
 
     op = object_class_property_add_bool(oc, "discard-data", get_discard_data,
                                         set_discard_data);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
     object_class_property_add_str(oc, "mem-path", get_mem_path, set_mem_path);
     op = object_class_property_add_uint(oc, "align", UINT64_MAX, get_align,
                                         set_align);
-    object_property_set_default_uint(op, 0);
+    object_property_set_initial_uint(op, 0);
     op = object_class_property_add_uint(oc, "offset", UINT64_MAX, get_offset,
                                         set_offset);
-    object_property_set_default_uint(op, 0);
+    object_property_set_initial_uint(op, 0);
     op = object_class_property_add_bool(oc, "readonly", get_readonly,
                                         set_readonly);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
     op = object_class_property_add_enum(oc, "rom", "OnOffAuto",
                                         &OnOffAuto_lookup, get_rom, set_rom);
-    object_property_set_default_str(op, "auto");
+    object_property_set_initial_str(op, "auto");
 }
 
 static const TypeInfo file_backend_info = {

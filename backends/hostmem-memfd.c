@@ -9,6 +9,7 @@
 #include "qom/object_interfaces.h"
 #include "system/hostmem.h"
 #include "system/ramblock.h"
+#include "system/confidential-guest-support.h"
 
 OBJECT_DECLARE_SIMPLE_TYPE(HostMemoryBackendMemfd, MEMORY_BACKEND_MEMFD)
 
@@ -17,7 +18,7 @@ struct HostMemoryBackendMemfd {
     bool hugetlb;
     uint64_t hugetlbsize;
     bool seal;
-    bool guest_memfd;
+    OnOffAuto guest_memfd;      /* auto: guest_memfd when converting in place */
     /* Given by the user (not a registered default)? */
     bool hugetlb_set, hugetlbsize_set, seal_set;
     bool init_done;
@@ -36,7 +37,9 @@ static bool memfd_backend_memory_alloc(HostMemoryBackend *backend,
         return false;
     }
 
-    if (m->guest_memfd) {
+    if (m->guest_memfd == ON_OFF_AUTO_ON ||
+        (m->guest_memfd == ON_OFF_AUTO_AUTO &&
+         confidential_guest_memory_model() == CGS_MODEL_IN_PLACE)) {
         /* the kernel only allows MAP_SHARED mappings of a guest_memfd */
         if (!backend->share) {
             error_setg(errp, "Guest-memfd=on must be used with share=on");
@@ -69,6 +72,7 @@ static bool memfd_backend_memory_alloc(HostMemoryBackend *backend,
     name = host_memory_backend_get_name(backend);
     ram_flags = backend->share ? RAM_SHARED : RAM_PRIVATE;
     ram_flags |= backend->reserve ? 0 : RAM_NORESERVE;
+    ram_flags |= host_memory_backend_cgs_ram_flags();
     return memory_region_init_ram_from_fd(&backend->mr, OBJECT(backend), name,
                                           backend->size, ram_flags, fd, 0,
                                           errp);
@@ -136,12 +140,12 @@ static void set_seal(Object *obj, bool value, Error **errp)
     m->seal_set = m->init_done;
 }
 
-static bool get_guest_memfd(Object *obj, Error **errp)
+static int get_guest_memfd(Object *obj, Error **errp)
 {
     return MEMORY_BACKEND_MEMFD(obj)->guest_memfd;
 }
 
-static void set_guest_memfd(Object *obj, bool value, Error **errp)
+static void set_guest_memfd(Object *obj, int value, Error **errp)
 {
     if (memfd_refuse_after_init(obj, errp)) {
         return;
@@ -181,15 +185,16 @@ static void memfd_backend_class_init(ObjectClass *oc, const void *data)
     if (qemu_memfd_check(MFD_HUGETLB)) {
         op = object_class_property_add_bool(oc, "hugetlb", get_hugetlb,
                                             set_hugetlb);
-        object_property_set_default_bool(op, false);
+        object_property_set_initial_bool(op, false);
         object_class_property_add_uint(oc, "hugetlbsize", UINT64_MAX,
                                        get_hugetlbsize, set_hugetlbsize);
     }
     op = object_class_property_add_bool(oc, "seal", get_seal, set_seal);
-    object_property_set_default_bool(op, true);
-    op = object_class_property_add_bool(oc, "guest-memfd", get_guest_memfd,
+    object_property_set_initial_bool(op, true);
+    op = object_class_property_add_enum(oc, "guest-memfd", "OnOffAuto",
+                                        &OnOffAuto_lookup, get_guest_memfd,
                                         set_guest_memfd);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_str(op, "auto");
 }
 
 static const TypeInfo memfd_backend_info = {

@@ -17,6 +17,7 @@ static bool ram_backend_memory_alloc(HostMemoryBackend *backend, Error **errp)
     name = host_memory_backend_get_name(backend);
     ram_flags = backend->share ? RAM_SHARED : RAM_PRIVATE;
     ram_flags |= backend->reserve ? 0 : RAM_NORESERVE;
+    ram_flags |= host_memory_backend_cgs_ram_flags();
     return memory_region_init_ram_flags_nomigrate(&backend->mr,
                                                   OBJECT(backend), name,
                                                   backend->size, ram_flags,

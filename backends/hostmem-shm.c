@@ -45,6 +45,7 @@ static bool shm_backend_memory_alloc(HostMemoryBackend *backend, Error **errp)
 
     ram_flags = RAM_SHARED;
     ram_flags |= backend->reserve ? 0 : RAM_NORESERVE;
+    ram_flags |= host_memory_backend_cgs_ram_flags();
     g_free(backend_name);
     backend_name = host_memory_backend_get_name(backend);
     return memory_region_init_ram_from_fd(&backend->mr, OBJECT(backend),

@@ -12,6 +12,7 @@
 #include "system/ramblock.h"
 #include "system/kvm.h"
 #include "hw/boards.h"
+#include "system/confidential-guest-support.h"
 
 #ifndef GUEST_MEMFD_FLAG_MMAP
 #define GUEST_MEMFD_FLAG_MMAP           (1ULL << 0)
@@ -78,6 +79,18 @@ bool host_memory_backend_is_guest_memfd(HostMemoryBackend *backend)
            (backend->mr.ram_block->flags & RAM_GUEST_MEMFD_SHARED);
 }
 
+uint32_t host_memory_backend_cgs_ram_flags(void)
+{
+    switch (confidential_guest_memory_model()) {
+    case CGS_MODEL_LEGACY:
+        return RAM_GUEST_MEMFD;
+    case CGS_MODEL_IN_PLACE:
+        return RAM_GUEST_MEMFD_IN_PLACE;
+    default:
+        return 0;
+    }
+}
+
 bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
                                            Error **errp)
 {
@@ -94,6 +107,7 @@ bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
     name = host_memory_backend_get_name(backend);
     ram_flags = RAM_SHARED | RAM_GUEST_MEMFD_SHARED;
     ram_flags |= backend->reserve ? 0 : RAM_NORESERVE;
+    ram_flags |= host_memory_backend_cgs_ram_flags();
     return memory_region_init_ram_from_fd(&backend->mr, OBJECT(backend), name,
                                           backend->size, ram_flags, fd, 0,
                                           errp);
@@ -455,7 +469,7 @@ void host_memory_backend_class_add_share(ObjectClass *oc, bool def)
     ObjectProperty *op;
 
     op = object_class_property_add_bool(oc, "share", get_share, set_share);
-    object_property_set_default_bool(op, def);
+    object_property_set_initial_bool(op, def);
 }
 
 static void host_memory_backend_init(Object *obj)
@@ -495,18 +509,20 @@ static void host_memory_backend_class_init(ObjectClass *oc, const void *data)
 
     ucc->complete = host_memory_backend_complete;
     ucc->can_be_deleted = host_memory_backend_can_be_deleted;
+    /* a guest_memfd needs the VM: created after the accelerator */
+    ucc->late = true;
 
     op = object_class_property_add_bool(oc, "merge", get_merge, set_merge);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc, "dump", get_dump, set_dump);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc, "prealloc", get_prealloc,
                                         set_prealloc);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
     op = object_class_property_add_uint(oc, "prealloc-threads", UINT32_MAX,
                                         get_prealloc_threads,
                                         set_prealloc_threads);
-    object_property_set_default_uint(op, 1);
+    object_property_set_initial_uint(op, 1);
     object_class_property_add_link(oc, "prealloc-context",
                                    TYPE_THREAD_CONTEXT,
                                    offsetof(HostMemoryBackend,
@@ -519,15 +535,15 @@ static void host_memory_backend_class_init(ObjectClass *oc, const void *data)
     op = object_class_property_add_enum(oc, "policy", "HostMemPolicy",
                                         &HostMemPolicy_lookup, get_policy,
                                         set_policy);
-    object_property_set_default_str(op, "default");
+    object_property_set_initial_str(op, "default");
     op = object_class_property_add_bool(oc, "reserve", get_reserve,
                                         set_reserve);
-    object_property_set_default_bool(op, true);
+    object_property_set_initial_bool(op, true);
     op = object_class_property_add_bool(oc,
                                         "x-use-canonical-path-for-ramblock-id",
                                         get_use_canonical_path,
                                         set_use_canonical_path);
-    object_property_set_default_bool(op, false);
+    object_property_set_initial_bool(op, false);
 }
 
 static const TypeInfo host_memory_backend_info = {

@@ -4,6 +4,7 @@
 #include "qemu/main-loop.h"
 #include "monitor/monitor.h"
 #include "monitor/monitor-internal.h"
+#include "monitor/hmp.h"
 
 void monitor_qmp_cleanup_all(void);
 
@@ -68,4 +69,5 @@ void monitor_cleanup(void)
 {
     event_flush_pending();
     monitor_qmp_cleanup_all();
+    monitor_hmp_cleanup_all();
 }

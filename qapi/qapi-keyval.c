@@ -2,7 +2,8 @@
 /*
  * Turns the dotted command-line form (-object TYPE,id=x,size=1G,...) into
  * the typed JSON object the schema describes, with the error texts of
- * QEMU's opts visitor.
+ * QEMU's opts visitor (-object) or of its keyval input visitor (HMP's
+ * object_add): QEMU parses the two with different visitors.
  */
 #include "qemu/osdep.h"
 #include "qapi/qapi-schema.h"
@@ -13,16 +14,26 @@
 /* Longest "a-b" range of a list element (QEMU's OPTS_VISITOR_RANGE_MAX). */
 #define KEYVAL_RANGE_MAX 65536
 
-static bool parse_bool(const char *name, const char *str, bool *res,
-                       Error **errp)
+typedef enum KeyvalForm {
+    FORM_OPTS,        /* QemuOpts + opts visitor (-object) */
+    FORM_KEYVAL,      /* keyval + keyval input visitor (object_add) */
+} KeyvalForm;
+
+static bool parse_bool(KeyvalForm form, const char *name, const char *str,
+                       bool *res, Error **errp)
 {
-    if (!strcmp(str, "on") || !strcmp(str, "yes") || !strcmp(str, "true") ||
-        !strcmp(str, "y")) {
+    bool opts = form == FORM_OPTS;
+
+    /* The keyval visitor knows only on/off. */
+    if (!strcmp(str, "on") || (opts && (!strcmp(str, "yes") ||
+                                        !strcmp(str, "true") ||
+                                        !strcmp(str, "y")))) {
         *res = true;
         return true;
     }
-    if (!strcmp(str, "off") || !strcmp(str, "no") || !strcmp(str, "false") ||
-        !strcmp(str, "n")) {
+    if (!strcmp(str, "off") || (opts && (!strcmp(str, "no") ||
+                                         !strcmp(str, "false") ||
+                                         !strcmp(str, "n")))) {
         *res = false;
         return true;
     }
@@ -30,15 +41,13 @@ static bool parse_bool(const char *name, const char *str, bool *res,
     return false;
 }
 
-static bool parse_size(const char *name, const char *str, uint64_t *res,
-                       Error **errp)
+static bool parse_size(KeyvalForm form, const char *name, const char *str,
+                       uint64_t *res, Error **errp)
 {
     if (qemu_strtosz(str, NULL, res) < 0) {
+        /* Unlike -m (QemuOpts), neither visitor adds the suffix hint. */
         error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
-                   "a non-negative number below 2^64");
-        error_append_hint(errp, "Optional suffix k, M, G, T, P or E means"
-                          " kilo-, mega-, giga-, tera-, peta-\n"
-                          "and exabytes, respectively.\n");
+                   form == FORM_OPTS ? "a size value" : "size");
         return false;
     }
     return true;
@@ -61,22 +70,27 @@ static bool parse_unsigned(const char *str, const char **end, uint64_t *res)
 typedef struct UnsignedRange {
     const char *name;
     uint64_t max;
+    const char *c_name;
 } UnsignedRange;
 
+/* @name is what QEMU's range check prints (visit_type_uint32: uint32_t). */
 static const UnsignedRange unsigned_types[] = {
-    { "uint8", UINT8_MAX }, { "uint16", UINT16_MAX },
-    { "uint32", UINT32_MAX }, { "uint64", UINT64_MAX },
+    { "uint8", UINT8_MAX, "uint8_t" }, { "uint16", UINT16_MAX, "uint16_t" },
+    { "uint32", UINT32_MAX, "uint32_t" }, { "uint64", UINT64_MAX, "uint64" },
 };
 
 typedef struct SignedRange {
     const char *name;
     int64_t min, max;
+    const char *c_name;
 } SignedRange;
 
 static const SignedRange signed_types[] = {
-    { "int", INT64_MIN, INT64_MAX }, { "int8", INT8_MIN, INT8_MAX },
-    { "int16", INT16_MIN, INT16_MAX }, { "int32", INT32_MIN, INT32_MAX },
-    { "int64", INT64_MIN, INT64_MAX },
+    { "int", INT64_MIN, INT64_MAX, "int64_t" },
+    { "int8", INT8_MIN, INT8_MAX, "int8_t" },
+    { "int16", INT16_MIN, INT16_MAX, "int16_t" },
+    { "int32", INT32_MIN, INT32_MAX, "int32_t" },
+    { "int64", INT64_MIN, INT64_MAX, "int64_t" },
 };
 
 static const UnsignedRange *unsigned_type(const char *type)
@@ -107,7 +121,7 @@ static json_t *check_unsigned(const char *name, const UnsignedRange *r,
                               uint64_t v, Error **errp)
 {
     if (v > r->max) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, r->name);
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, r->c_name);
         return NULL;
     }
     /* uint64 values above INT64_MAX travel as their two's complement. */
@@ -115,8 +129,9 @@ static json_t *check_unsigned(const char *name, const UnsignedRange *r,
 }
 
 /* Convert one scalar string @str for member @name of schema type @type. */
-static json_t *convert_scalar(const char *name, const char *type,
-                              const char *str, Error **errp)
+static json_t *convert_scalar(KeyvalForm form, const char *name,
+                              const char *type, const char *str,
+                              Error **errp)
 {
     const QapiTypeInfo *ti = qapi_type_lookup(type);
     const UnsignedRange *ur;
@@ -147,17 +162,18 @@ static json_t *convert_scalar(const char *name, const char *type,
         return json_string(str);
     }
     if (!strcmp(type, "bool")) {
-        return parse_bool(name, str, &b, errp) ? json_boolean(b) : NULL;
+        return parse_bool(form, name, str, &b, errp) ? json_boolean(b)
+                                                     : NULL;
     }
     if (!strcmp(type, "size")) {
-        return parse_size(name, str, &u, errp) ? json_integer((json_int_t)u)
-                                               : NULL;
+        return parse_size(form, name, str, &u, errp)
+               ? json_integer((json_int_t)u) : NULL;
     }
     ur = unsigned_type(type);
     if (ur) {
         if (!parse_unsigned(str, NULL, &u)) {
             error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
-                       "a uint64 value");
+                       form == FORM_OPTS ? "a uint64 value" : "integer");
             return NULL;
         }
         return check_unsigned(name, ur, u, errp);
@@ -166,11 +182,11 @@ static json_t *convert_scalar(const char *name, const char *type,
     if (sr) {
         if (qemu_strtoi64(str, NULL, 0, &i) < 0) {
             error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
-                       "an int64 value");
+                       form == FORM_OPTS ? "an int64 value" : "integer");
             return NULL;
         }
         if (i < sr->min || i > sr->max) {
-            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, sr->name);
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, sr->c_name);
             return NULL;
         }
         return json_integer(i);
@@ -194,16 +210,17 @@ static json_t *convert_scalar(const char *name, const char *type,
  * Append the elements one list value stands for: a single number, an
  * inclusive range "a-b" of unsigned numbers, or a scalar of another type.
  */
-static bool append_list_value(json_t *arr, const char *name,
-                              const char *elem_type, const char *str,
-                              Error **errp)
+static bool append_list_value(KeyvalForm form, json_t *arr,
+                              const char *name, const char *elem_type,
+                              const char *str, Error **errp)
 {
     const UnsignedRange *ur = unsigned_type(elem_type);
     uint64_t lo, hi, v;
     const char *end;
     json_t *e;
 
-    if (ur) {
+    /* Ranges are an opts visitor feature. */
+    if (ur && form == FORM_OPTS) {
         if (!parse_unsigned(str, &end, &lo)) {
             goto bad;
         }
@@ -217,7 +234,8 @@ static bool append_list_value(json_t *arr, const char *name,
             goto bad;
         }
         for (v = lo; ; v++) {
-            e = check_unsigned(name, ur, v, errp);
+            /* QEMU visits list elements without a name: "null". */
+            e = check_unsigned("null", ur, v, errp);
             if (!e) {
                 return false;
             }
@@ -227,7 +245,7 @@ static bool append_list_value(json_t *arr, const char *name,
             }
         }
     }
-    e = convert_scalar(name, elem_type, str, errp);
+    e = convert_scalar(form, name, elem_type, str, errp);
     if (!e) {
         return false;
     }
@@ -264,8 +282,8 @@ static bool key_matches(const QapiMember *m, const char *key)
 }
 
 /* Convert the values given for @m, in schema order like QEMU's visitor. */
-static bool convert_member(const QapiMember *m, const KeyValueList *kv,
-                           json_t *out, Error **errp)
+static bool convert_member(KeyvalForm form, const QapiMember *m,
+                           const KeyValueList *kv, json_t *out, Error **errp)
 {
     const char *last = NULL;
     json_t *arr = NULL;
@@ -282,11 +300,18 @@ static bool convert_member(const QapiMember *m, const KeyValueList *kv,
             if (!key_matches(m, item->key)) {
                 continue;
             }
+            /* keyval spells a list "name.0=..."; "name=" is a scalar. */
+            if (form == FORM_KEYVAL && !strcmp(item->key, m->name)) {
+                error_setg(errp, QERR_INVALID_PARAMETER_TYPE, m->name,
+                           "array");
+                json_decref(arr);
+                return false;
+            }
             if (!arr) {
                 arr = json_array();
             }
-            if (!append_list_value(arr, m->name, elem_type, item->value,
-                                   errp)) {
+            if (!append_list_value(form, arr, m->name, elem_type,
+                                   item->value, errp)) {
                 json_decref(arr);
                 return false;
             }
@@ -305,7 +330,7 @@ static bool convert_member(const QapiMember *m, const KeyValueList *kv,
             }
         }
         if (last) {
-            v = convert_scalar(m->name, m->type, last, errp);
+            v = convert_scalar(form, m->name, m->type, last, errp);
             if (!v) {
                 return false;
             }
@@ -320,14 +345,14 @@ static bool convert_member(const QapiMember *m, const KeyValueList *kv,
     return true;
 }
 
-static bool convert_members(const QapiMember *members, int n,
-                            const KeyValueList *kv, json_t *out,
+static bool convert_members(KeyvalForm form, const QapiMember *members,
+                            int n, const KeyValueList *kv, json_t *out,
                             Error **errp)
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        if (!convert_member(&members[i], kv, out, errp)) {
+        if (!convert_member(form, &members[i], kv, out, errp)) {
             return false;
         }
     }
@@ -352,8 +377,8 @@ static bool known_key(const QapiTypeInfo *ti, const QapiTypeInfo *branch,
     return false;
 }
 
-json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
-                            Error **errp)
+static json_t *keyval_to_json(KeyvalForm form, const char *type,
+                              const KeyValueList *kv, Error **errp)
 {
     const QapiTypeInfo *ti = qapi_type_lookup(type);
     const QapiTypeInfo *branch = NULL;
@@ -366,7 +391,7 @@ json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
         return NULL;
     }
     out = json_object();
-    if (!convert_members(ti->members, ti->n_members, kv, out, errp)) {
+    if (!convert_members(form, ti->members, ti->n_members, kv, out, errp)) {
         goto fail;
     }
     if (ti->kind == QAPI_KIND_UNION) {
@@ -380,8 +405,8 @@ json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
                 break;
             }
         }
-        if (branch && !convert_members(branch->members, branch->n_members,
-                                       kv, out, errp)) {
+        if (branch && !convert_members(form, branch->members,
+                                       branch->n_members, kv, out, errp)) {
             goto fail;
         }
     }
@@ -390,7 +415,11 @@ json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
         KeyValue *item = g_ptr_array_index(kv->items, i);
 
         if (!known_key(ti, branch, item->key)) {
-            error_setg(errp, QERR_INVALID_PARAMETER, item->key);
+            if (form == FORM_OPTS) {
+                error_setg(errp, QERR_INVALID_PARAMETER, item->key);
+            } else {
+                error_setg(errp, "Parameter '%s' is unexpected", item->key);
+            }
             goto fail;
         }
     }
@@ -399,4 +428,16 @@ json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
 fail:
     json_decref(out);
     return NULL;
+}
+
+json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
+                            Error **errp)
+{
+    return keyval_to_json(FORM_OPTS, type, kv, errp);
+}
+
+json_t *qapi_keyval_to_json_keyval(const char *type, const KeyValueList *kv,
+                                   Error **errp)
+{
+    return keyval_to_json(FORM_KEYVAL, type, kv, errp);
 }

@@ -25,20 +25,25 @@ static char *member_name(const char *outer, const char *member)
                  : g_strdup(member);
 }
 
-/* Integer ranges of the sized builtins; @max is unsigned for uint64. */
+/*
+ * Integer ranges of the sized builtins; @max is unsigned for uint64.
+ * @c_name is what QEMU's range check prints (visit_type_uint32 says
+ * "uint32_t").
+ */
 typedef struct IntRange {
     const char *name;
     int64_t min;
     uint64_t max;
+    const char *c_name;
 } IntRange;
 
 static const IntRange int_ranges[] = {
-    { "int8", INT8_MIN, INT8_MAX },
-    { "int16", INT16_MIN, INT16_MAX },
-    { "int32", INT32_MIN, INT32_MAX },
-    { "uint8", 0, UINT8_MAX },
-    { "uint16", 0, UINT16_MAX },
-    { "uint32", 0, UINT32_MAX },
+    { "int8", INT8_MIN, INT8_MAX, "int8_t" },
+    { "int16", INT16_MIN, INT16_MAX, "int16_t" },
+    { "int32", INT32_MIN, INT32_MAX, "int32_t" },
+    { "uint8", 0, UINT8_MAX, "uint8_t" },
+    { "uint16", 0, UINT16_MAX, "uint16_t" },
+    { "uint32", 0, UINT32_MAX, "uint32_t" },
 };
 
 static const IntRange *int_range(const char *type)
@@ -87,19 +92,39 @@ static bool validate_builtin(const char *type, json_t *value,
         return json_is_number(value) || type_error(name, "number", errp);
     }
     g_assert(is_int_type(type));
+    /*
+     * Unsigned types are visited as uint64 first: a non-integer reads
+     * "Parameter 'x' expects uint64"; signed ones say "expected: integer".
+     */
     if (!json_is_integer(value)) {
+        if (type[0] == 'u' || !strcmp(type, "size")) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, "uint64");
+            return false;
+        }
         return type_error(name, "integer", errp);
     }
     /*
      * uint64 and size accept negative numbers, like QEMU does for
-     * backward compatibility (-1 means 2^64 - 1).
+     * backward compatibility (-1 means 2^64 - 1); so do the smaller
+     * unsigned types, whose range check then refuses the huge value.
      */
     range = int_range(type);
     if (range) {
         json_int_t v = json_integer_value(value);
+        bool bad = range->min ? v < range->min || v > (json_int_t)range->max
+                              : (uint64_t)v > range->max;
 
-        if (v < range->min || (v > 0 && (uint64_t)v > range->max)) {
-            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, type);
+        if (bad) {
+            /*
+             * QEMU's range check names the member alone, not its outer
+             * path, and a list element (visited without a name) "null".
+             */
+            const char *dot = strrchr(name, '.');
+            const char *plain = g_str_has_suffix(name, "]") ? "null"
+                                : dot ? dot + 1 : name;
+
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, plain,
+                       range->c_name);
             return false;
         }
     }

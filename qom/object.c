@@ -868,8 +868,32 @@ static void property_set_default(ObjectProperty *prop, json_t *value)
         json_decref(prop->defval);
     }
     prop->defval = value;
+    prop->defval_hidden = false;
     prop->init = object_property_init_defval;
     class_props_gen++;
+}
+
+json_t *object_property_get_default(const ObjectProperty *prop)
+{
+    return prop->defval_hidden ? NULL : prop->defval;
+}
+
+void object_property_set_initial_bool(ObjectProperty *prop, bool value)
+{
+    property_set_default(prop, json_boolean(value));
+    prop->defval_hidden = true;
+}
+
+void object_property_set_initial_uint(ObjectProperty *prop, uint64_t value)
+{
+    property_set_default(prop, json_from_uint(value));
+    prop->defval_hidden = true;
+}
+
+void object_property_set_initial_str(ObjectProperty *prop, const char *value)
+{
+    property_set_default(prop, json_string(value));
+    prop->defval_hidden = true;
 }
 
 void object_property_set_default_bool(ObjectProperty *prop, bool value)

@@ -55,6 +55,16 @@ bool user_creatable_can_be_deleted(Object *obj)
     return true;
 }
 
+bool user_creatable_type_is_late(const char *type)
+{
+    ObjectClass *oc = type ? object_class_by_name(type) : NULL;
+    UserCreatableClass *ucc;
+
+    oc = oc ? object_class_dynamic_cast(oc, TYPE_USER_CREATABLE) : NULL;
+    ucc = (UserCreatableClass *)oc;
+    return ucc && ucc->late;
+}
+
 static void remember_id(const char *id)
 {
     if (!created_ids) {
@@ -280,7 +290,8 @@ bool user_creatable_print_help(const char *type, Error **errp)
             continue;
         }
         g_ptr_array_add(lines, property_help_line(
-                            prop->name, prop->type, prop->defval,
+                            prop->name, prop->type,
+                            object_property_get_default(prop),
                             object_property_get_description(klass, prop)));
     }
     g_ptr_array_sort(lines, pstrcmp);

@@ -132,8 +132,9 @@ void qmp_qom_list_properties(json_t *args, json_t **ret, Error **errp)
         if (desc) {
             json_object_set_new(info, "description", json_string(desc));
         }
-        if (prop->defval) {
-            json_object_set(info, "default-value", prop->defval);
+        if (object_property_get_default(prop)) {
+            json_object_set(info, "default-value",
+                            object_property_get_default(prop));
         }
         json_array_append_new(list, info);
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vCPU threads: one pthread per vCPU, started paused; vm_start/vm_stop
- * resume and park them (kick = signal + kvm_run->immediate_exit).
+ * resume and park them (kick = signal + the accelerator's kick).  The
+ * accelerator is reached only through its AccelOps table.
  */
 #include "qemu/osdep.h"
 #include <pthread.h>
@@ -10,8 +11,7 @@
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
 #include "system/cpus.h"
-#include "system/kvm.h"
-#include "system/kvm_int.h"
+#include "system/kvm_int.h"     /* struct CPUState */
 #include "system/runstate.h"
 
 static GMutex cpus_lock;
@@ -23,6 +23,14 @@ static __thread CPUState *current_cpu;
 /* Creates the KVM vCPUs once the initial memslots are in (see cpus_create). */
 static pthread_t init_thread;
 static bool init_thread_started;
+static const AccelOps *accel_ops;
+/* The table the existing vCPUs were created with, until cpus_destroy(). */
+static const AccelOps *vcpu_ops;
+
+void cpus_register_accel(const AccelOps *ops)
+{
+    accel_ops = ops;
+}
 
 void qemu_cpus_lock(void)
 {
@@ -63,9 +71,9 @@ bool cpu_should_park(CPUState *cpu)
 /* Called with cpus_lock held. */
 void cpu_kick(CPUState *cpu)
 {
-    if (cpu->kvm_run) {
-        /* covers a kick that lands between the flag check and KVM_RUN */
-        cpu->kvm_run->immediate_exit = 1;
+    /* covers a kick that lands between the flag check and KVM_RUN */
+    if (vcpu_ops) {
+        vcpu_ops->kick_vcpu(cpu);
     }
     if (cpu->thread_started && cpu != current_cpu) {
         pthread_kill(cpu->thread, SIG_IPI);
@@ -115,7 +123,7 @@ static void *vcpu_thread_fn(void *opaque)
         }
         cpu->stopped = false;
         qemu_cpus_unlock();
-        kvm_cpu_exec(cpu);
+        vcpu_ops->cpu_exec(cpu);
         qemu_cpus_lock();
     }
     cpu->stopped = true;
@@ -223,9 +231,9 @@ static void *vcpu_init_thread_fn(void *opaque)
 {
     Error *err = NULL;
 
-    if (kvm_memslots_check(&err)) {
+    if (vcpu_ops->vcpus_ready(&err)) {
         for (unsigned i = 0; i < ncpus; i++) {
-            if (!kvm_init_vcpu(cpus[i], &err)) {
+            if (!vcpu_ops->init_vcpu(cpus[i], &err)) {
                 break;
             }
         }
@@ -249,7 +257,6 @@ static void *vcpu_init_thread_fn(void *opaque)
 
 bool cpus_create(unsigned n, Error **errp)
 {
-    const KVMCaps *caps = kvm_get_caps();
     sigset_t all, old;
     int ret;
 
@@ -258,18 +265,20 @@ bool cpus_create(unsigned n, Error **errp)
         return false;
     }
     ncpus_requested = n;
-    if (!kvm_enabled() || n == 0) {
+    if (!accel_ops || n == 0) {
         return true;            /* qtest: no vCPU threads */
     }
-    if (caps && n > (unsigned)caps->max_vcpus) {
+    if (n > accel_ops->max_vcpus()) {
         error_setg(errp, "Number of SMP cpus requested (%u) exceeds the "
-                   "maximum cpus supported by KVM (%d)", n, caps->max_vcpus);
+                   "maximum cpus supported by KVM (%u)", n,
+                   accel_ops->max_vcpus());
         return false;
     }
     if (!install_sig_ipi(errp)) {
         return false;
     }
 
+    vcpu_ops = accel_ops;
     cpus = g_new0(CPUState *, n);
     for (unsigned i = 0; i < n; i++) {
         CPUState *cpu = g_new0(CPUState, 1);
@@ -290,7 +299,7 @@ bool cpus_create(unsigned n, Error **errp)
     sigdelset(&all, SIGFPE);
     sigdelset(&all, SIGILL);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (kvm_memslots_pending()) {
+    if (accel_ops->vcpus_pending()) {
         ret = pthread_create(&init_thread, NULL, vcpu_init_thread_fn, NULL);
         if (!ret) {
             init_thread_started = true;
@@ -299,11 +308,11 @@ bool cpus_create(unsigned n, Error **errp)
         }
         /* no thread: do it here */
     }
-    if (!kvm_memslots_check(errp)) {
+    if (!accel_ops->vcpus_ready(errp)) {
         goto fail;
     }
     for (unsigned i = 0; i < n; i++) {
-        if (!kvm_init_vcpu(cpus[i], errp)) {
+        if (!accel_ops->init_vcpu(cpus[i], errp)) {
             goto fail;
         }
     }
@@ -359,10 +368,11 @@ void cpus_destroy(void)
         bql_lock();
     }
     for (unsigned i = 0; i < ncpus; i++) {
-        kvm_destroy_vcpu(cpus[i]);
+        vcpu_ops->destroy_vcpu(cpus[i]);
         g_free(cpus[i]);
     }
     g_free(cpus);
     cpus = NULL;
     ncpus = 0;
+    vcpu_ops = NULL;
 }

@@ -9,6 +9,7 @@
 #include "system/ramblock.h"
 #include "system/memory.h"
 #include "system/kvm.h"
+#include "system/ram-block-attributes.h"
 
 
 static GList *ram_blocks;      /* RAMBlock *, in allocation order */
@@ -43,6 +44,7 @@ static void ram_block_release(RAMBlock *rb)
 {
     RAMBlockMapping *m = container_of(rb, RAMBlockMapping, block);
 
+    ram_block_attributes_destroy(rb);
     if (m->map_base) {
         munmap(m->map_base, m->map_len);
     }
@@ -61,14 +63,35 @@ static void ram_block_add(RAMBlock *rb)
 }
 
 /*
- * A private guest_memfd for blocks that need one (RAM_GUEST_MEMFD), unless
- * the block's own fd already is an mmap-able guest_memfd used in place.
+ * Where a block's private memory comes from (DESIGN.md §2), chosen by the
+ * flags the backend asked for:
+ * - RAM_GUEST_MEMFD_IN_PLACE: the block's own mmap-able guest_memfd (it
+ *   must be RAM_GUEST_MEMFD_SHARED), duplicated;
+ * - RAM_GUEST_MEMFD: a new private guest_memfd beside the shared backing;
+ * - neither, but RAM_GUEST_MEMFD_SHARED: the same fd, so the memslot binds
+ *   the guest_memfd the host maps (no conversions ever happen).
+ * Convertible blocks then get their shared/private map.
  */
 static bool ram_block_add_guest_memfd(RAMBlock *rb, Error **errp)
 {
     int fd;
 
-    if (rb->flags & RAM_GUEST_MEMFD_SHARED) {
+    if ((rb->flags & RAM_GUEST_MEMFD_IN_PLACE) &&
+        !(rb->flags & RAM_GUEST_MEMFD_SHARED)) {
+        const char *type = rb->mr && rb->mr->owner ?
+                           object_get_typename(rb->mr->owner) : "RAM";
+
+        error_setg(errp, "cannot set up private guest memory for %s: "
+                   "convert-in-place=on needs guest RAM in a guest_memfd, "
+                   "not %s", rb->idstr, type);
+        error_append_hint(errp, "Use memory-backend-guest-memfd, or "
+                          "memory-backend-memfd with guest-memfd=on (or "
+                          "auto).\n");
+        return false;
+    }
+    if (rb->flags & RAM_GUEST_MEMFD_IN_PLACE ||
+        ((rb->flags & RAM_GUEST_MEMFD_SHARED) &&
+         !(rb->flags & RAM_GUEST_MEMFD))) {
         fd = fcntl(rb->fd, F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {
             error_setg_errno(errp, errno, "cannot duplicate guest_memfd of "
@@ -77,19 +100,17 @@ static bool ram_block_add_guest_memfd(RAMBlock *rb, Error **errp)
         }
         rb->guest_memfd = fd;
         rb->guest_memfd_offset = rb->fd_offset;
-        return true;
+    } else if (rb->flags & RAM_GUEST_MEMFD) {
+        fd = kvm_create_guest_memfd(rb->max_length, 0, errp);
+        if (fd < 0) {
+            error_prepend(errp, "cannot set up private guest memory for %s: ",
+                          rb->idstr);
+            return false;
+        }
+        rb->guest_memfd = fd;
+        rb->guest_memfd_offset = 0;
     }
-    if (!(rb->flags & RAM_GUEST_MEMFD)) {
-        return true;
-    }
-    fd = kvm_create_guest_memfd(rb->max_length, 0, errp);
-    if (fd < 0) {
-        error_prepend(errp, "cannot set up private guest memory for %s: ",
-                      rb->idstr);
-        return false;
-    }
-    rb->guest_memfd = fd;
-    rb->guest_memfd_offset = 0;
+    ram_block_attributes_create(rb);
     return true;
 }
 
@@ -387,12 +408,12 @@ int ram_block_discard_guest_memfd_range(RAMBlock *rb, uint64_t start,
     if (rb->guest_memfd < 0 || !ram_block_range_ok(rb, start, length)) {
         return -EINVAL;
     }
-    if (length &&
-        fallocate(rb->guest_memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  rb->guest_memfd_offset + start, length) < 0) {
-        return -errno;
+    if (!length) {
+        return 0;
     }
-    return 0;
+    return kvm_gmem_fallocate(rb->guest_memfd,
+                              FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                              rb->guest_memfd_offset + start, length);
 }
 
 /* MemoryRegion side: only the RAM parts of memory.h live here. */

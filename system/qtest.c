@@ -12,6 +12,7 @@
 #include "qom/object_interfaces.h"
 #include "system/memory.h"
 #include "system/qtest.h"
+#include "system/ram-block-attributes.h"
 
 /* Largest single read/write/memset the protocol accepts. */
 #define QTEST_MAX_XFER (256 * 1024 * 1024)
@@ -119,11 +120,29 @@ static char *cmd_in(char **w, int n)
     return g_strdup_printf("OK 0x%04" PRIx64, cpu_io_read(addr, size));
 }
 
+/*
+ * A private page of a confidential guest is not the host's to touch (an
+ * in-place one raises SIGBUS): answer FAIL instead of accessing it.
+ */
+static char *refuse_private(uint64_t addr, uint64_t size)
+{
+    Error *err = NULL;
+    char *reply;
+
+    if (ram_block_attributes_check_host_access(addr, size, &err)) {
+        return NULL;
+    }
+    reply = g_strconcat("FAIL ", error_get_pretty(err), NULL);
+    error_free(err);
+    return reply;
+}
+
 static char *cmd_write_n(char **w, int n)
 {
     uint64_t addr, val;
     unsigned size = access_size(w[0]);
     uint8_t buf[8];
+    char *reply;
 
     if (n != 3) {
         return err_args(w[0]);
@@ -138,6 +157,9 @@ static char *cmd_write_n(char **w, int n)
     for (unsigned i = 0; i < size; i++) {
         buf[i] = val >> (8 * i);
     }
+    if ((reply = refuse_private(addr, size))) {
+        return reply;
+    }
     address_space_write(&address_space_memory, addr, buf, size);
     return g_strdup("OK");
 }
@@ -147,12 +169,16 @@ static char *cmd_read_n(char **w, int n)
     uint64_t addr, val = 0;
     unsigned size = access_size(w[0]);
     uint8_t buf[8] = { 0 };
+    char *reply;
 
     if (n != 2) {
         return err_args(w[0]);
     }
     if (!parse_num(w[1], &addr)) {
         return err_number(w[1]);
+    }
+    if ((reply = refuse_private(addr, size))) {
+        return reply;
     }
     address_space_read(&address_space_memory, addr, buf, size);
     for (unsigned i = 0; i < size; i++) {
@@ -185,7 +211,8 @@ static char *cmd_read(char **w, int n, bool b64)
     if (n != 3) {
         return err_args(w[0]);
     }
-    if ((err = parse_addr_size(w, &addr, &size))) {
+    if ((err = parse_addr_size(w, &addr, &size)) ||
+        (err = refuse_private(addr, size))) {
         return err;
     }
     data = g_malloc(size);
@@ -226,7 +253,8 @@ static char *cmd_write(char **w, int n)
     if (n != 4) {
         return err_args(w[0]);
     }
-    if ((err = parse_addr_size(w, &addr, &size))) {
+    if ((err = parse_addr_size(w, &addr, &size)) ||
+        (err = refuse_private(addr, size))) {
         return err;
     }
     hex = w[3];
@@ -261,7 +289,8 @@ static char *cmd_b64write(char **w, int n)
     if (n != 4) {
         return err_args(w[0]);
     }
-    if ((err = parse_addr_size(w, &addr, &size))) {
+    if ((err = parse_addr_size(w, &addr, &size)) ||
+        (err = refuse_private(addr, size))) {
         return err;
     }
     data = g_base64_decode(w[3], &len);
@@ -291,6 +320,9 @@ static char *cmd_memset(char **w, int n)
     }
     if (!parse_num(w[3], &val) || val > 0xff) {
         return err_number(w[3]);
+    }
+    if ((err = refuse_private(addr, size))) {
+        return err;
     }
     address_space_set(&address_space_memory, addr, val, size);
     return g_strdup("OK");

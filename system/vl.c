@@ -15,6 +15,7 @@
 #include "qom/object_interfaces.h"
 #include "chardev/char.h"
 #include "monitor/monitor.h"
+#include "monitor/hmp.h"
 #include "system/memory.h"
 #include "system/hostmem.h"
 #include "system/kvm.h"
@@ -24,6 +25,8 @@
 #include "hw/char/serial.h"
 #include "hw/i386/microvm.h"
 #include "system/qtest.h"
+#include "system/confidential-guest-support.h"
+#include "target/i386/sev.h"
 
 #define QEMU_VERSION_STRING "11.0.50"
 #define QEMU_PKGVERSION "qemu-gmem"
@@ -49,6 +52,7 @@ typedef enum QemuOptionIndex {
     OPT_SERIAL,
     OPT_CHARDEV,
     OPT_MON,
+    OPT_MONITOR,
     OPT_QMP,
     OPT_QTEST,
     OPT_QTEST_LOG,
@@ -108,8 +112,10 @@ static const QemuOptionDef qemu_options[] = {
     { "chardev", HAS_ARG, OPT_CHARDEV,
       "-chardev backend,id=id[,opts]",
       "character device (socket, stdio, file, null)" },
-    { "mon", HAS_ARG, OPT_MON, "-mon chardev=id,mode=control",
-      "QMP monitor on a chardev" },
+    { "mon", HAS_ARG, OPT_MON, "-mon [chardev=]name[,mode=readline|control]",
+      "monitor on a chardev: human (readline, the default) or QMP" },
+    { "monitor", HAS_ARG, OPT_MONITOR, "-monitor dev",
+      "human monitor on chardev spec dev (stdio, chardev:ID, none...)" },
     { "qmp", HAS_ARG, OPT_QMP, "-qmp dev", "QMP monitor on chardev spec dev" },
     { "qtest", HAS_ARG, OPT_QTEST, "-qtest dev",
       "qtest protocol on chardev spec dev" },
@@ -146,8 +152,11 @@ typedef struct VLState {
     GPtrArray *objects;         /* ObjectOption * */
     GPtrArray *machine_kv;      /* KeyValue * merged from all -machine */
     GPtrArray *accels;          /* char * from -accel / -enable-kvm */
+    GPtrArray *accel_args;      /* char *: the -accel argument, NULL for
+                                 * -enable-kvm (QEMU's error location) */
     GPtrArray *chardev_args;    /* char * */
     GPtrArray *mon_args;        /* char * */
+    GPtrArray *monitor_args;    /* char *: -monitor (human monitors) */
     GPtrArray *qmp_args;        /* char * */
     GPtrArray *serial_args;     /* char * */
     GPtrArray *device_args;     /* char * */
@@ -318,13 +327,13 @@ static int parse_object(VLState *s, const char *arg, Error **errp)
     }
 }
 
-/* Memory backends need the accelerator (guest_memfd): they come late. */
+/* Each class says whether it needs the accelerator (object_interfaces.h). */
 static bool object_is_late(ObjectOption *o)
 {
     const char *type = json_string_value(json_object_get(o->options,
                                                          "qom-type"));
 
-    return type && g_str_has_prefix(type, "memory-backend-");
+    return user_creatable_type_is_late(type);
 }
 
 static bool create_objects(VLState *s, bool late, Error **errp)
@@ -337,8 +346,11 @@ static bool create_objects(VLState *s, bool late, Error **errp)
         if (object_is_late(o) != late) {
             continue;
         }
+        /*
+         * QEMU creates objects after option parsing, with no location:
+         * property and complete() errors carry no "-object ...:" prefix.
+         */
         if (!user_creatable_add_qapi(o->options, errp)) {
-            error_prepend_opt(errp, "object", o->arg);
             return false;
         }
     }
@@ -589,7 +601,10 @@ static MachineState *create_machine(VLState *s, Error **errp)
         json_t *value;
         bool ok;
 
-        if (!strcmp(kv->key, "type") || !strcmp(kv->key, "accel")) {
+        /* the CGS link waits for the early objects (wire_cgs()) */
+        if (!strcmp(kv->key, "type") || !strcmp(kv->key, "accel") ||
+            !strcmp(kv->key, "confidential-guest-support") ||
+            !strcmp(kv->key, "memory-encryption")) {
             continue;
         }
         prop = object_property_find_err(obj, kv->key, errp);
@@ -664,12 +679,68 @@ static char **accel_list(VLState *s, Error **errp)
 }
 
 /*
- * Try each accelerator in order, as QEMU: an unknown name or a failed
- * init is reported and the next one tried; the last failure is returned.
+ * The -accel argument list[@i] came from, or NULL (-machine accel=,
+ * -enable-kvm, the default): QEMU reports accelerator errors at the
+ * location of their -accel option.
  */
-static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
+static const char *accel_arg(VLState *s, int i)
+{
+    if (machine_kv_get(s, "accel") || i >= (int)s->accel_args->len) {
+        return NULL;
+    }
+    return g_ptr_array_index(s->accel_args, i);
+}
+
+/* Initialise one accelerator; failures are reported here, as QEMU does. */
+static bool try_accelerator(VLState *s, const char *name,
+                            ConfidentialGuestSupportClass *cc, bool *use_kvm)
+{
+    Error *local_err = NULL;
+
+    if (!strcmp(name, "kvm")) {
+        /* the confidential guest type chooses the VM type */
+        if (kvm_accel_init(cc ? cc->kvm_vm_type : 0, &local_err)) {
+            *use_kvm = true;
+            return true;
+        }
+        /*
+         * libqtest appends "-accel qtest": a quiet fallback, as QEMU --
+         * unless a confidential guest needs KVM: then say why it is not
+         * there.
+         */
+        if (s->qtest_spec && !cc) {
+            error_free(local_err);
+            return false;
+        }
+        error_report_err(local_err);
+        error_report("failed to initialize %s: %s", name,
+                     strerror(kvm_accel_init_errno() ?: EINVAL));
+        return false;
+    }
+    if (!strcmp(name, "qtest")) {
+        if (qtest_accel_init(&local_err)) {
+            *use_kvm = false;
+            return true;
+        }
+        error_prepend(&local_err, "failed to initialize %s: ", name);
+        error_report_err(local_err);
+        return false;
+    }
+    error_report("invalid accelerator %s", name);
+    return false;
+}
+
+/*
+ * Try each accelerator in order, as QEMU: an unknown name or a failed
+ * init is reported and the next one tried.  When none works, everything
+ * has been reported already: false with *errp unset.
+ */
+static bool configure_accelerator(VLState *s, MachineState *ms,
+                                  bool *use_kvm, Error **errp)
 {
     g_auto(GStrv) list = accel_list(s, errp);
+    ConfidentialGuestSupportClass *cc =
+        ms->cgs ? CONFIDENTIAL_GUEST_SUPPORT_GET_CLASS(ms->cgs) : NULL;
     bool init_failed = false;
     int i;
 
@@ -677,38 +748,64 @@ static bool configure_accelerator(VLState *s, bool *use_kvm, Error **errp)
         return false;
     }
     for (i = 0; list[i]; i++) {
-        const char *name = list[i];
-        Error *local_err = NULL;
+        const char *arg = accel_arg(s, i);
+        Location loc;
+        bool ok;
 
-        if (!strcmp(name, "kvm")) {
-            if (kvm_accel_init(0, &local_err)) {
-                *use_kvm = true;
-                break;
-            }
-            error_prepend(&local_err, "failed to initialize %s: ", name);
-        } else if (!strcmp(name, "qtest")) {
-            if (qtest_accel_init(&local_err)) {
-                *use_kvm = false;
-                break;
-            }
-            error_prepend(&local_err, "failed to initialize %s: ", name);
-        } else {
-            error_setg(&local_err, "invalid accelerator %s", name);
+        if (arg) {
+            loc_push_option(&loc, "accel", arg);
+        }
+        ok = try_accelerator(s, list[i], cc, use_kvm);
+        if (arg) {
+            loc_pop(&loc);
+        }
+        if (ok) {
+            break;
         }
         init_failed = true;
         if (!list[i + 1]) {
-            error_propagate(errp, local_err);
             return false;
-        }
-        if (s->qtest_spec && strcmp(name, "kvm") == 0) {
-            /* libqtest appends "-accel qtest": quiet fallback, as QEMU. */
-            error_free(local_err);
-        } else {
-            error_report_err(local_err);
         }
     }
     if (init_failed && !s->qtest_spec) {
         error_report("falling back to %s", *use_kvm ? "kvm" : "qtest");
+    }
+    return true;
+}
+
+/*
+ * -machine confidential-guest-support=ID (alias memory-encryption=): set
+ * once the early objects exist, after which no CGS can be created.
+ */
+static bool wire_cgs(VLState *s, MachineState *ms, Error **errp)
+{
+    const char *id = machine_kv_get(s, "confidential-guest-support");
+
+    if (!id) {
+        id = machine_kv_get(s, "memory-encryption");
+    }
+    if (id && *id &&
+        !object_property_set_str(OBJECT(ms), "confidential-guest-support",
+                                 id, errp)) {
+        return false;
+    }
+    confidential_guest_support_close_creation(true);
+    return true;
+}
+
+/* After the accelerator: the VM must be able to run this guest. */
+static bool cgs_accel_init(MachineState *ms, bool use_kvm, Error **errp)
+{
+    if (!ms->cgs) {
+        return true;
+    }
+    if (use_kvm && !confidential_guest_kvm_init(ms->cgs, errp)) {
+        return false;
+    }
+    if (!ms->cgs->ready) {
+        error_setg(errp, "accelerator does not support confidential guest %s",
+                   object_get_typename(OBJECT(ms->cgs)));
+        return false;
     }
     return true;
 }
@@ -806,9 +903,10 @@ static bool create_monitors(VLState *s, Error **errp)
             error_prepend_opt(errp, "mon", arg);
             return false;
         }
-        if (!mode || strcmp(mode, "control")) {
-            error_setg(errp, "only QMP monitors are supported "
-                       "(mode=control)");
+        /* QEMU's default mode is the human monitor. */
+        if (mode && strcmp(mode, "control") && strcmp(mode, "readline")) {
+            error_setg(errp, "Parameter 'mode' does not accept value '%s'",
+                       mode);
             error_prepend_opt(errp, "mon", arg);
             return false;
         }
@@ -818,7 +916,35 @@ static bool create_monitors(VLState *s, Error **errp)
             error_prepend_opt(errp, "mon", arg);
             return false;
         }
-        if (!monitor_new_qmp(chr, errp)) {
+        if (mode && !strcmp(mode, "control") ? !monitor_new_qmp(chr, errp)
+                                             : !monitor_new_hmp(chr, errp)) {
+            return false;
+        }
+    }
+    for (i = 0; i < s->monitor_args->len; i++) {
+        const char *arg = g_ptr_array_index(s->monitor_args, i);
+        const char *id;
+        Chardev *chr;
+
+        if (!strcmp(arg, "none")) {
+            continue;
+        }
+        if ((id = g_str_has_prefix(arg, "chardev:") ? arg + 8 : NULL)) {
+            chr = qemu_chr_find(id);
+            if (!chr) {
+                error_setg(errp, "chardev \"%s\" not found", id);
+            }
+        } else {
+            g_autofree char *label = g_strdup_printf(
+                "compat_monitor%u", s->qmp_args->len + i);
+
+            chr = qemu_chr_new(label, arg, errp);
+        }
+        if (!chr) {
+            error_prepend_opt(errp, "monitor", arg);
+            return false;
+        }
+        if (!monitor_new_hmp(chr, errp)) {
             return false;
         }
     }
@@ -984,10 +1110,12 @@ static int parse_args(VLState *s, int argc, char **argv)
                 }
             }
             g_ptr_array_add(s->accels, g_strdup(name));
+            g_ptr_array_add(s->accel_args, g_strdup(optarg));
             break;
         }
         case OPT_ENABLE_KVM:
             g_ptr_array_add(s->accels, g_strdup("kvm"));
+            g_ptr_array_add(s->accel_args, NULL);
             break;
         case OPT_M:
             g_free(s->m_arg);
@@ -1028,6 +1156,9 @@ static int parse_args(VLState *s, int argc, char **argv)
             break;
         case OPT_MON:
             g_ptr_array_add(s->mon_args, g_strdup(optarg));
+            break;
+        case OPT_MONITOR:
+            g_ptr_array_add(s->monitor_args, g_strdup(optarg));
             break;
         case OPT_QMP:
             g_ptr_array_add(s->qmp_args, g_strdup(optarg));
@@ -1101,8 +1232,10 @@ static void vl_state_init(VLState *s)
     s->objects = g_ptr_array_new_with_free_func(object_option_free);
     s->machine_kv = g_ptr_array_new_with_free_func(keyvalue_free);
     s->accels = g_ptr_array_new_with_free_func(g_free);
+    s->accel_args = g_ptr_array_new_with_free_func(g_free);
     s->chardev_args = g_ptr_array_new_with_free_func(g_free);
     s->mon_args = g_ptr_array_new_with_free_func(g_free);
+    s->monitor_args = g_ptr_array_new_with_free_func(g_free);
     s->qmp_args = g_ptr_array_new_with_free_func(g_free);
     s->serial_args = g_ptr_array_new_with_free_func(g_free);
     s->device_args = g_ptr_array_new_with_free_func(g_free);
@@ -1113,8 +1246,10 @@ static void vl_state_free(VLState *s)
     g_ptr_array_free(s->objects, TRUE);
     g_ptr_array_free(s->machine_kv, TRUE);
     g_ptr_array_free(s->accels, TRUE);
+    g_ptr_array_free(s->accel_args, TRUE);
     g_ptr_array_free(s->chardev_args, TRUE);
     g_ptr_array_free(s->mon_args, TRUE);
+    g_ptr_array_free(s->monitor_args, TRUE);
     g_ptr_array_free(s->qmp_args, TRUE);
     g_ptr_array_free(s->serial_args, TRUE);
     g_ptr_array_free(s->device_args, TRUE);
@@ -1140,6 +1275,7 @@ static void qemu_cleanup(MachineState *ms, bool cpus_created)
         object_unparent(OBJECT(ms));
     }
     user_creatable_cleanup();
+    confidential_guest_support_close_creation(false);
     monitor_cleanup();
     qemu_chr_cleanup();
     if (kvm_enabled()) {
@@ -1211,8 +1347,12 @@ static int qemu_run(VLState *s)
     if (!qemu_chr_realize_all(&err)) {
         goto fail;
     }
+    if (!wire_cgs(s, ms, &err)) {
+        goto fail;
+    }
     kvm_set_irqchip_wanted(ms->smp_cpus > 0);
-    if (!configure_accelerator(s, &use_kvm, &err)) {
+    if (!configure_accelerator(s, ms, &use_kvm, &err) ||
+        !cgs_accel_init(ms, use_kvm, &err)) {
         goto fail;
     }
     if (!create_objects(s, true, &err)) {
@@ -1221,14 +1361,22 @@ static int qemu_run(VLState *s)
     if (!machine_run_board_init(ms, &err)) {
         goto fail;
     }
+    /* a confidential guest's RAM must have become private as mapped */
+    if (ms->cgs && use_kvm && !kvm_confidential_check(&err)) {
+        goto fail;
+    }
     if (!create_devices(s, ms, &err)) {
         goto fail;
     }
     if (use_kvm && ms->smp_cpus) {
-        if (!cpus_create(ms->smp_cpus, &err)) {
+        if (!sev_launch_prepare(&err) || !cpus_create(ms->smp_cpus, &err)) {
             goto fail;
         }
         cpus_created = true;
+    }
+    /* the confidential launch: vCPUs exist, none has run */
+    if (!sev_launch(&err)) {
+        goto fail;
     }
 
     if (!s->start_paused) {

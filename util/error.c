@@ -8,6 +8,7 @@ struct Error {
     char *msg;
     GString *hint;
     ErrorClass cls;
+    char *prefix;               /* replaces program name and location */
     const char *src;
     const char *func;
     int line;
@@ -49,15 +50,76 @@ const char *error_get_progname(void)
     return progname ? progname : "qemu-system-x86_64";
 }
 
+static __thread Location *cur_loc;
+static __thread ErrorPrinter *cur_printer;
+
+void loc_push_option(Location *loc, const char *opt, const char *arg)
+{
+    loc->text = arg ? g_strdup_printf("-%s %s", opt, arg)
+                    : g_strdup_printf("-%s", opt);
+    loc->prev = cur_loc;
+    cur_loc = loc;
+}
+
+void loc_pop(Location *loc)
+{
+    g_assert(cur_loc == loc);
+    cur_loc = loc->prev;
+    g_free(loc->text);
+    loc->text = NULL;
+}
+
+void error_printer_push(ErrorPrinter *p, ErrorPrintFunc *print,
+                        void *opaque)
+{
+    p->print = print;
+    p->opaque = opaque;
+    p->prev = cur_printer;
+    cur_printer = p;
+}
+
+void error_printer_pop(ErrorPrinter *p)
+{
+    g_assert(cur_printer == p);
+    cur_printer = p->prev;
+}
+
+/*
+ * One report: "PROG: [LOC: ]KIND MSG\n[HINT]" on stderr, or "KIND MSG\n
+ * [HINT]" to the monitor that redirected reports.  The whole text is built
+ * first so that concurrent reporters (vCPU threads) do not interleave
+ * within a line.
+ */
+static void report(const char *prefix, const char *kind, const char *msg,
+                   const char *hint)
+{
+    GString *out = g_string_new(NULL);
+
+    if (prefix && !cur_printer) {
+        g_string_append_printf(out, "%s: ", prefix);
+    } else if (!cur_printer) {
+        g_string_append_printf(out, "%s: ", error_get_progname());
+        if (cur_loc) {
+            g_string_append_printf(out, "%s: ", cur_loc->text);
+        }
+    }
+    g_string_append_printf(out, "%s%s\n", kind, msg);
+    if (hint) {
+        g_string_append(out, hint);
+    }
+    if (cur_printer) {
+        cur_printer->print(cur_printer->opaque, out->str);
+    } else {
+        fputs(out->str, stderr);
+    }
+    g_string_free(out, TRUE);
+}
+
 static void print_prefixed(const char *kind, const char *fmt, va_list ap)
 {
-    /*
-     * Build the whole line first so concurrent reporters (vCPU threads)
-     * do not interleave within a line.
-     */
     char *body = g_strdup_vprintf(fmt, ap);
 
-    fprintf(stderr, "%s: %s%s\n", error_get_progname(), kind, body);
+    report(NULL, kind, body, NULL);
     g_free(body);
 }
 
@@ -90,10 +152,7 @@ void info_report(const char *fmt, ...)
 
 static void error_print(const char *kind, const Error *err)
 {
-    fprintf(stderr, "%s: %s%s\n", error_get_progname(), kind, err->msg);
-    if (err->hint) {
-        fputs(err->hint->str, stderr);
-    }
+    report(err->prefix, kind, err->msg, err->hint ? err->hint->str : NULL);
 }
 
 void error_report_err(Error *err)
@@ -222,6 +281,14 @@ void error_prepend(Error **errp, const char *fmt, ...)
     (*errp)->msg = m;
 }
 
+void error_set_report_prefix(Error **errp, const char *prefix)
+{
+    if (errp && errp != &error_abort && errp != &error_fatal && *errp) {
+        g_free((*errp)->prefix);
+        (*errp)->prefix = g_strdup(prefix);
+    }
+}
+
 void error_append_hint(Error *const *errp, const char *fmt, ...)
 {
     va_list ap;
@@ -265,6 +332,7 @@ Error *error_copy(const Error *err)
     copy->msg = g_strdup(err->msg);
     copy->hint = err->hint ? g_string_new(err->hint->str) : NULL;
     copy->cls = err->cls;
+    copy->prefix = g_strdup(err->prefix);
     copy->src = err->src;
     copy->line = err->line;
     copy->func = err->func;
@@ -277,6 +345,7 @@ void error_free(Error *err)
         return;
     }
     g_free(err->msg);
+    g_free(err->prefix);
     if (err->hint) {
         g_string_free(err->hint, TRUE);
     }

@@ -28,9 +28,7 @@ int qemu_memfd_create(const char *name, size_t size, bool hugetlb,
         flags |= MFD_HUGETLB;
         if (hugetlbsize) {
             if (hugetlbsize & (hugetlbsize - 1)) {
-                error_setg(errp, "failed to create memfd: hugetlbsize "
-                           "0x%" PRIx64 " is not a power of two",
-                           hugetlbsize);
+                error_setg(errp, "Hugepage size must be a power of 2");
                 return -1;
             }
             flags |= (unsigned int)__builtin_ctzll(hugetlbsize)

@@ -36,6 +36,23 @@ typedef struct PreallocChunk {
     int err;                   /* 0 or a positive errno */
 } PreallocChunk;
 
+static QemuGmemFallocateFn gmem_fallocate_fn;
+
+void qemu_prealloc_set_gmem_fallocate(QemuGmemFallocateFn fn)
+{
+    gmem_fallocate_fn = fn;
+}
+
+/* fallocate(): 0 or -errno; a guest_memfd goes through the KVM seam. */
+static int prealloc_fallocate(int fd, bool is_gmem, int mode,
+                              uint64_t offset, uint64_t len)
+{
+    if (is_gmem && gmem_fallocate_fn) {
+        return gmem_fallocate_fn(fd, mode, offset, len);
+    }
+    return fallocate(fd, mode, offset, len) < 0 ? -errno : 0;
+}
+
 static int do_madvise_retry(char *addr, size_t len, int advice)
 {
     while (madvise(addr, len, advice) < 0) {
@@ -96,13 +113,17 @@ static int prealloc_chunk_populate(PreallocChunk *c)
 
 static int prealloc_chunk(PreallocChunk *c, bool fd_is_guest_memfd)
 {
+    int ret;
+
     if (c->method == PREALLOC_FALLOCATE) {
         /*
          * KEEP_SIZE: guest_memfd requires it, and a sealed memfd or a file
          * must never grow because of preallocation.
          */
-        while (fallocate(c->fd, FALLOC_FL_KEEP_SIZE, c->fd_offset,
-                         c->len) < 0) {
+        while ((ret = prealloc_fallocate(c->fd, fd_is_guest_memfd,
+                                         FALLOC_FL_KEEP_SIZE, c->fd_offset,
+                                         c->len)) < 0) {
+            errno = -ret;
             if (errno == EINTR) {
                 continue;      /* allocation is idempotent: just retry */
             }
@@ -184,11 +205,12 @@ static bool prealloc_range_is_empty(int fd, uint64_t fd_offset, char *area,
 }
 
 static void prealloc_give_back(int fd, uint64_t fd_offset, char *area,
-                               size_t sz)
+                               size_t sz, bool fd_is_guest_memfd)
 {
     if (fd >= 0 &&
-        fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  fd_offset, sz) == 0) {
+        prealloc_fallocate(fd, fd_is_guest_memfd,
+                           FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                           fd_offset, sz) == 0) {
         return;
     }
     /* anonymous memory (or a private mapping of a file) */
@@ -276,7 +298,8 @@ bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
 
     if (err) {
         if (fresh) {
-            prealloc_give_back(fd, fd_offset, area, sz);
+            prealloc_give_back(fd, fd_offset, area, sz,
+                               fd_is_guest_memfd);
         }
         error_setg_errno(errp, err,
                          "qemu_prealloc_mem: preallocating memory failed");

@@ -5,11 +5,11 @@
  */
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/sysmacros.h>
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
+#include "system/hostmem.h"
 #include "system/kvm.h"
 #include "system/runstate.h"
 #include "system/kvm_int.h"
@@ -18,10 +18,6 @@
 
 /* microvm needs few slots; the kernel offers thousands (no RSS for them). */
 #define KVM_MAX_SLOTS_USED 256
-
-/* Where VMX keeps its real-mode helpers: above any RAM microvm maps. */
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
-#define KVM_TSS_ADDR          0xfffbd000ULL
 
 /*
  * Start-up work handed to the memslot worker (see "Asynchronous initial
@@ -43,15 +39,15 @@ typedef struct KVMState {
     GMutex slots_lock;
     MemoryListener listener;
     bool listener_registered;
-    Error *memslot_err;
-    bool memslots_checked;
-    /* async start-up */
+    /* async start-up; async_lock also guards the two error fields */
     GMutex async_lock;
     GCond async_cond;
+    Error *memslot_err;          /* first refused slot, for the check */
+    bool memslots_checked;       /* kvm_memslots_check() was called */
     int async_state;             /* KVMAsyncState, read atomically */
     GArray *pending;             /* KVMSlot, built by the listener */
+    int cancelled;               /* reset: the worker stops (atomic) */
     pthread_t worker;
-    pid_t worker_tid;            /* 0 until it lowered its priority */
     bool worker_started;
     bool worker_done;
     bool waiter;                 /* someone waits for the result */
@@ -168,6 +164,26 @@ int kvm_fd_ioctl(int fd, unsigned long type, void *arg)
     return do_ioctl(fd, type, arg);
 }
 
+int kvm_fd_ioctl_once(int fd, unsigned long type, void *arg)
+{
+    return kvm_ops->ioctl(fd, type, arg, kvm_ops->opaque);
+}
+
+int kvm_fd_close(int fd)
+{
+    return fd < 0 ? -EBADF : kvm_ops->close(fd, kvm_ops->opaque);
+}
+
+int kvm_gmem_fallocate(int fd, int mode, uint64_t offset, uint64_t len)
+{
+    int ret;
+
+    do {
+        ret = kvm_ops->fallocate(fd, mode, offset, len, kvm_ops->opaque);
+    } while (ret == -EINTR);
+    return ret;
+}
+
 int kvm_ioctl(unsigned long type, void *arg)
 {
     return do_ioctl(kvm_state.fd, type, arg);
@@ -178,13 +194,14 @@ int kvm_vm_ioctl(unsigned long type, void *arg)
     return do_ioctl(kvm_state.vm_fd, type, arg);
 }
 
-/* KVM_CHECK_EXTENSION: 0 for "no" and for errors alike. */
-static int64_t check_extension(int fd, long cap)
+int64_t kvm_check_extension_fd(int fd, long cap)
 {
-    int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+    int ret = do_ioctl(fd, KVM_CHECK_EXTENSION, (void *)(uintptr_t)cap);
 
     return ret < 0 ? 0 : ret;
 }
+
+#define check_extension kvm_check_extension_fd
 
 static void kvm_probe_caps(KVMState *s)
 {
@@ -209,68 +226,8 @@ static void kvm_probe_caps(KVMState *s)
         v = check_extension(vm, KVM_CAP_NR_VCPUS);
     }
     c->max_vcpus = v > 0 ? v : 4;           /* api.rst: assume 4 */
-    /* Set once the irqchip really exists, see kvm_create_irqchip(). */
+    /* Set once the irqchip really exists: kvm_arch_irqchip_create(). */
     c->irqchip = false;
-}
-
-static bool kvm_create_irqchip(KVMState *s, Error **errp)
-{
-    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-    int ret;
-
-    if (!check_extension(s->vm_fd, KVM_CAP_IRQCHIP)) {
-        return true;
-    }
-    ret = do_ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, NULL);
-    if (ret < 0) {
-        error_setg_errno(errp, -ret, "Create kernel irqchip failed");
-        return false;
-    }
-    s->caps.irqchip = true;
-    if (check_extension(s->vm_fd, KVM_CAP_PIT2)) {
-        ret = do_ioctl(s->vm_fd, KVM_CREATE_PIT2, &pit);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Create kernel PIT failed");
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool kvm_arch_vm_init(KVMState *s, Error **errp)
-{
-    uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
-    int ret;
-
-    /* VMX needs these pages to emulate real mode; others ignore them. */
-    if (check_extension(s->vm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
-        do_ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
-    }
-    if (check_extension(s->vm_fd, KVM_CAP_SET_TSS_ADDR)) {
-        ioctl(s->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
-    }
-    /*
-     * The irqchip is created after the initial memslots (by the worker or
-     * at the sync point): KVM only needs it before the first vCPU, and
-     * with it in place every later KVM_SET_USER_MEMORY_REGION2 costs
-     * milliseconds more on kvm_pvm.
-     */
-    s->irqchip_pending = kvm_irqchip_wanted;
-    if (s->caps.exit_hypercall & (1ULL << KVM_HC_MAP_GPA_RANGE)) {
-        struct kvm_enable_cap cap = {
-            .cap = KVM_CAP_EXIT_HYPERCALL,
-            .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-        };
-
-        ret = do_ioctl(s->vm_fd, KVM_ENABLE_CAP, &cap);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Failed to enable "
-                             "KVM_CAP_EXIT_HYPERCALL for "
-                             "KVM_HC_MAP_GPA_RANGE");
-            return false;
-        }
-    }
-    return true;
 }
 
 static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s);
@@ -279,12 +236,18 @@ static void kvm_listener_commit(MemoryListener *l);
 
 static void kvm_state_reset(KVMState *s)
 {
-    /* The worker uses the VM fd and the RAM mappings: let it finish;
-     * work it has not started is moot now. */
+    /*
+     * The worker uses the VM fd and the RAM mappings: let it finish;
+     * work it has not started is moot now.  It owns what it took from
+     * pending[], so this only flags it and drops what is still queued.
+     */
+    g_mutex_lock(&s->async_lock);
+    s->cancelled = true;
     s->irqchip_pending = false;
     if (s->pending) {
         g_array_set_size(s->pending, 0);
     }
+    g_mutex_unlock(&s->async_lock);
     kvm_async_sync(s);
     if (s->pending) {
         g_array_free(s->pending, true);
@@ -294,10 +257,10 @@ static void kvm_state_reset(KVMState *s)
         s->listener_registered = false;
     }
     if (s->vm_fd >= 0) {
-        close(s->vm_fd);
+        kvm_fd_close(s->vm_fd);
     }
     if (s->fd >= 0) {
-        close(s->fd);
+        kvm_fd_close(s->fd);
     }
     g_free(s->slots);
     if (s->memslot_err) {
@@ -322,17 +285,19 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     kvm_last_init_errno = 0;
     kvm_state_reset(s);
-    s->fd = open(dev && *dev ? dev : "/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (s->fd < 0) {
-        kvm_last_init_errno = errno;
+    ret = kvm_ops->open_device(dev && *dev ? dev : "/dev/kvm",
+                               O_RDWR | O_CLOEXEC, kvm_ops->opaque);
+    if (ret < 0) {
+        kvm_last_init_errno = -ret;
         error_setg(errp, "Could not access KVM kernel module: %s",
-                   strerror(errno));
+                   strerror(-ret));
         goto fail;
     }
+    s->fd = ret;
 
-    ret = ioctl(s->fd, KVM_GET_API_VERSION, 0);
+    ret = do_ioctl(s->fd, KVM_GET_API_VERSION, NULL);
     if (ret != KVM_API_VERSION) {
-        kvm_last_init_errno = ret < 0 ? errno : EINVAL;
+        kvm_last_init_errno = ret < 0 ? -ret : EINVAL;
         error_setg(errp, ret < KVM_API_VERSION ? "kvm version too old"
                                                 : "kvm version not supported");
         goto fail;
@@ -346,26 +311,32 @@ bool kvm_accel_init(int vm_type, Error **errp)
     }
     s->caps.vm_types = types;
     if (vm_type < 0 || vm_type >= 64 || !(types & (1ULL << vm_type))) {
+        /* x86 VM types (spec/kvm-guest-memfd-abi.md §2), for the message */
+        static const char *const type_names[] = {
+            "KVM_X86_DEFAULT_VM", "KVM_X86_SW_PROTECTED_VM", "KVM_X86_SEV_VM",
+            "KVM_X86_SEV_ES_VM", "KVM_X86_SNP_VM", "KVM_X86_TDX_VM",
+        };
+
         kvm_last_init_errno = EINVAL;
-        error_setg(errp, "KVM VM type %d is not supported by this host "
-                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type, types);
+        error_setg(errp, "KVM VM type %d (%s) is not supported by this host "
+                   "(KVM_CAP_VM_TYPES=0x%" PRIx64 ")", vm_type,
+                   vm_type >= 0 && vm_type < (int)ARRAY_SIZE(type_names) ?
+                   type_names[vm_type] : "unknown", types);
         goto fail;
     }
 
-    do {
-        ret = ioctl(s->fd, KVM_CREATE_VM, (unsigned long)vm_type);
-    } while (ret < 0 && errno == EINTR);
+    ret = do_ioctl(s->fd, KVM_CREATE_VM, (void *)(uintptr_t)vm_type);
     if (ret < 0) {
-        kvm_last_init_errno = errno;
-        error_setg(errp, "ioctl(KVM_CREATE_VM) failed: %s", strerror(errno));
+        kvm_last_init_errno = -ret;
+        error_setg(errp, "ioctl(KVM_CREATE_VM) failed: %s", strerror(-ret));
         goto fail;
     }
     s->vm_fd = ret;
     s->caps.vm_type = vm_type;
 
-    ret = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    ret = do_ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
     if (ret < (int)sizeof(struct kvm_run)) {
-        kvm_last_init_errno = ret < 0 ? errno : EINVAL;
+        kvm_last_init_errno = ret < 0 ? -ret : EINVAL;
         error_setg(errp, "KVM_GET_VCPU_MMAP_SIZE failed: %s",
                    strerror(kvm_last_init_errno));
         goto fail;
@@ -373,8 +344,16 @@ bool kvm_accel_init(int vm_type, Error **errp)
     s->vcpu_mmap_size = ret;
 
     kvm_probe_caps(s);
-    if (!kvm_arch_vm_init(s, errp)) {
-        kvm_last_init_errno = EINVAL;
+    /*
+     * The irqchip is created after the initial memslots (by the worker or
+     * at the sync point): KVM only needs it before the first vCPU, and
+     * with it in place every later KVM_SET_USER_MEMORY_REGION2 costs
+     * milliseconds more on kvm_pvm.
+     */
+    s->irqchip_pending = kvm_irqchip_wanted;
+    ret = kvm_arch_vm_init(s->vm_fd, &s->caps, errp);
+    if (ret < 0) {
+        kvm_last_init_errno = -ret;
         goto fail;
     }
 
@@ -385,6 +364,8 @@ bool kvm_accel_init(int vm_type, Error **errp)
         s->slots[i].guest_memfd = -1;
     }
     kvm_initialized = true;
+    qemu_prealloc_set_gmem_fallocate(kvm_gmem_fallocate);
+    cpus_register_accel(&kvm_accel_ops);
 
     s->listener.region_add = kvm_listener_add;
     s->listener.region_del = kvm_listener_del;
@@ -409,6 +390,9 @@ void kvm_accel_cleanup(void)
         return;
     }
     kvm_initialized = false;
+    kvm_confidential_cleanup();
+    qemu_prealloc_set_gmem_fallocate(NULL);
+    cpus_register_accel(NULL);
     /* Unregistering first keeps the listener from deleting slots one by
      * one: closing the VM drops them all at once. */
     kvm_state_reset(&kvm_state);
@@ -460,48 +444,58 @@ int kvm_set_irq(int irq, int level)
 /* ---- memslots ---- */
 
 /*
- * Does the VMA holding @hva map file (@dev, @ino) at offset @off?  KVM
- * never checks this itself (spec §5.1), so we ask the kernel's own record
- * of our mappings.
+ * Do the VMAs over [@hva, @hva + @len) map file (@dev, @ino) from offset
+ * @off on, without a gap?  A slot may span several VMAs (an mprotect or
+ * mbind splits one), and any of them could have been replaced, so each
+ * is checked.  KVM never checks this itself (spec §5.1), so we ask the
+ * kernel's own record of our mappings.
  */
-static bool hva_maps_file(uint64_t hva, dev_t dev, ino_t ino, uint64_t off,
-                          Error **errp)
+static bool hva_maps_file(uint64_t hva, uint64_t len, dev_t dev, ino_t ino,
+                          uint64_t off, Error **errp)
 {
     g_autofree char *maps = NULL;
     g_auto(GStrv) lines = NULL;
+    uint64_t at = hva;               /* first byte not yet verified */
 
     if (!g_file_get_contents("/proc/self/maps", &maps, NULL, NULL)) {
         error_setg(errp, "cannot read /proc/self/maps");
         return false;
     }
     lines = g_strsplit(maps, "\n", -1);
-    for (char **l = lines; *l; l++) {
+    /* /proc/self/maps lists VMAs in address order */
+    for (char **l = lines; *l && at < hva + len; l++) {
         unsigned long long start, end, foff, inode;
         unsigned maj, min;
 
         if (sscanf(*l, "%llx-%llx %*s %llx %x:%x %llu", &start, &end, &foff,
-                   &maj, &min, &inode) != 6 || hva < start || hva >= end) {
+                   &maj, &min, &inode) != 6 || end <= at) {
             continue;
+        }
+        if (start > at) {
+            break;                   /* a hole at @at */
         }
         if (inode != ino || maj != major(dev) || min != minor(dev)) {
             error_setg(errp, "userspace_addr 0x%" PRIx64 " is not a mapping "
-                       "of the guest_memfd", hva);
+                       "of the guest_memfd", at);
             return false;
         }
-        if (foff + (hva - start) != off) {
+        if (foff + (at - start) != off + (at - hva)) {
             error_setg(errp, "userspace_addr 0x%" PRIx64 " maps guest_memfd "
-                       "offset 0x%llx, not 0x%" PRIx64, hva,
-                       foff + (hva - start), off);
+                       "offset 0x%llx, not 0x%" PRIx64, at,
+                       foff + (at - start), off + (at - hva));
             return false;
         }
-        return true;
+        at = end;
     }
-    error_setg(errp, "userspace_addr 0x%" PRIx64 " is not mapped", hva);
-    return false;
+    if (at < hva + len) {
+        error_setg(errp, "userspace_addr 0x%" PRIx64 " is not mapped", at);
+        return false;
+    }
+    return true;
 }
 
-bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
-                          Error **errp)
+bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t size,
+                          uint64_t gmem_offset, Error **errp)
 {
     Error *local_err = NULL;
     uint64_t expect;
@@ -519,7 +513,8 @@ bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
                    ")", rb->idstr, hva, gmem_offset, expect);
         return false;
     }
-    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED)) {
+    if (!(rb->flags & RAM_GUEST_MEMFD_SHARED) ||
+        (rb->flags & RAM_GUEST_MEMFD)) {
         /* legacy: shared pages live elsewhere by design */
         return true;
     }
@@ -534,7 +529,8 @@ bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
                    "different files", rb->idstr, rb->fd, rb->guest_memfd);
         return false;
     }
-    if (!hva_maps_file(hva, b.st_dev, b.st_ino, gmem_offset, &local_err)) {
+    if (!hva_maps_file(hva, size, b.st_dev, b.st_ino, gmem_offset,
+                       &local_err)) {
         error_propagate(errp, local_err);
         error_prepend(errp, "guest_memfd aliasing check failed for RAMBlock "
                       "'%s': ", rb->idstr);
@@ -566,15 +562,15 @@ static bool section_to_slot(MemoryRegionSection *sec, KVMSlot *slot)
     slot->userspace_addr = (uint64_t)(uintptr_t)memory_region_get_ram_ptr(mr)
                            + sec->offset_within_region + delta;
     slot->guest_memfd = -1;
+    if (sec->readonly || mr->readonly || (rb && (rb->flags & RAM_READONLY))) {
+        slot->flags = KVM_MEM_READONLY;
+    }
     if (rb && rb->guest_memfd >= 0) {
-        /* guest_memfd slots cannot be read-only (EINVAL) */
-        slot->flags = KVM_MEM_GUEST_MEMFD;
+        /* READONLY stays: slot_add() refuses the pair, never drops it */
+        slot->flags |= KVM_MEM_GUEST_MEMFD;
         slot->guest_memfd = rb->guest_memfd;
         slot->guest_memfd_offset = rb->guest_memfd_offset +
                                    sec->offset_within_region + delta;
-    } else if (sec->readonly || mr->readonly ||
-               (rb && (rb->flags & RAM_READONLY))) {
-        slot->flags = KVM_MEM_READONLY;
     }
     return true;
 }
@@ -607,9 +603,19 @@ static bool slot_add(KVMState *s, KVMSlot want, Error **errp)
                    "(KVM_CAP_USER_MEMORY2): Linux 6.8 or later is needed");
         return false;
     }
+    if ((want.flags & KVM_MEM_GUEST_MEMFD) &&
+        (want.flags & KVM_MEM_READONLY)) {
+        /* KVM refuses the pair (EINVAL); guest writes must not succeed */
+        error_setg(errp, "memslot at 0x%" HWADDR_PRIx " refused: "
+                   "read-only memory cannot be backed by guest_memfd "
+                   "(KVM_MEM_READONLY with KVM_MEM_GUEST_MEMFD)",
+                   want.start_addr);
+        return false;
+    }
     if (want.guest_memfd >= 0 &&
         !kvm_gmem_alias_check(want.block, want.userspace_addr,
-                              want.guest_memfd_offset, errp)) {
+                              want.memory_size, want.guest_memfd_offset,
+                              errp)) {
         error_prepend(errp, "memslot at 0x%" HWADDR_PRIx " refused: ",
                       want.start_addr);
         return false;
@@ -726,15 +732,37 @@ unsigned kvm_memslots_used(void)
     return n;
 }
 
-static void kvm_record_memslot_error(Error *err)
+/*
+ * The one route for a refused memslot, from the listener or the worker:
+ * kept (the first one) for kvm_memslots_check(), or, when nobody will
+ * ask for it, reported now -- after the check, or from the start-up
+ * worker of a machine without vCPUs, which never reaches the check and
+ * must not go on without its RAM (the main loop acts on the exit
+ * request).
+ */
+static void kvm_record_memslot_error(KVMState *s, Error *err, bool startup)
 {
-    if (kvm_state.memslots_checked) {
-        /* Nobody will ask any more: say it now. */
+    bool report, orphan = false;
+
+    g_mutex_lock(&s->async_lock);
+    report = s->memslots_checked;
+    if (!report && startup && !s->waiter && !kvm_irqchip_wanted) {
+        report = orphan = true;
+        s->memslots_checked = true;
+    }
+    if (!report) {
+        if (!s->memslot_err) {
+            s->memslot_err = err;
+        } else {
+            error_free(err);
+        }
+    }
+    g_mutex_unlock(&s->async_lock);
+    if (report) {
         error_report_err(err);
-    } else if (!kvm_state.memslot_err) {
-        kvm_state.memslot_err = err;
-    } else {
-        error_free(err);
+    }
+    if (orphan) {
+        qemu_system_exit_request(EXIT_FAILURE);
     }
 }
 
@@ -756,7 +784,7 @@ static void kvm_listener_add(MemoryListener *l, MemoryRegionSection *s)
         g_mutex_unlock(&ks->async_lock);
     }
     if (!kvm_memslot_add_section(s, &err)) {
-        kvm_record_memslot_error(err);
+        kvm_record_memslot_error(ks, err, false);
     }
 }
 
@@ -765,7 +793,7 @@ static void kvm_listener_del(MemoryListener *l, MemoryRegionSection *s)
     Error *err = NULL;
 
     if (!kvm_memslot_del_section(s, &err)) {
-        kvm_record_memslot_error(err);
+        kvm_record_memslot_error(&kvm_state, err, false);
     }
 }
 
@@ -774,10 +802,12 @@ bool kvm_memslots_check(Error **errp)
     Error *err;
 
     kvm_async_sync(&kvm_state);
+    g_mutex_lock(&kvm_state.async_lock);
     err = kvm_state.memslot_err;
+    kvm_state.memslot_err = NULL;
     kvm_state.memslots_checked = true;
+    g_mutex_unlock(&kvm_state.async_lock);
     if (err) {
-        kvm_state.memslot_err = NULL;
         error_propagate(errp, err);
         return false;
     }
@@ -787,80 +817,64 @@ bool kvm_memslots_check(Error **errp)
 /* ---- asynchronous initial memslots ---- */
 
 /*
- * Slots and irqchip in the order that is fastest on kvm_pvm; errors are
- * kept in memslot_err for kvm_memslots_check().  Runs on the worker, or
- * on the main thread at the sync point when no worker was started.
+ * Slots and irqchip in the order that is fastest on kvm_pvm; a refused
+ * slot goes the one route, kvm_record_memslot_error().  Runs on the
+ * worker, or on the main thread at the sync point when no worker was
+ * started.  It takes pending[] for itself under async_lock, so that
+ * kvm_state_reset() can cancel what is left without racing it.
  */
 static void kvm_async_work(KVMState *s)
 {
-    Error *err = NULL;
+    GArray *work;
+    bool irqchip, failed = false;
 
-    for (guint i = 0; s->pending && i < s->pending->len; i++) {
-        Error *local_err = NULL;
-
-        /* As the synchronous listener: the first error is kept. */
-        if (!slot_add(s, g_array_index(s->pending, KVMSlot, i),
-                      &local_err)) {
-            if (!err) {
-                err = local_err;
-            } else {
-                error_free(local_err);
-            }
-        }
-    }
-    if (s->pending) {
-        g_array_set_size(s->pending, 0);
-    }
-    if (!err && s->irqchip_pending) {
-        kvm_create_irqchip(s, &err);
-    }
+    g_mutex_lock(&s->async_lock);
+    work = s->pending;
+    s->pending = NULL;
+    irqchip = s->irqchip_pending;
     s->irqchip_pending = false;
-    if (err) {
-        g_mutex_lock(&s->async_lock);
-        if (!s->memslot_err) {
-            s->memslot_err = err;
-        } else {
-            error_free(err);
+    g_mutex_unlock(&s->async_lock);
+
+    for (guint i = 0; work && i < work->len; i++) {
+        Error *err = NULL;
+
+        if (g_atomic_int_get(&s->cancelled)) {
+            break;
         }
-        g_mutex_unlock(&s->async_lock);
+        if (!slot_add(s, g_array_index(work, KVMSlot, i), &err)) {
+            kvm_record_memslot_error(s, err, true);
+            failed = true;
+        }
+    }
+    if (work) {
+        g_array_free(work, true);
+    }
+    if (!failed && irqchip && !g_atomic_int_get(&s->cancelled)) {
+        Error *err = NULL;
+
+        if (!kvm_arch_irqchip_create(s->vm_fd, &s->caps.irqchip, &err)) {
+            kvm_record_memslot_error(s, err, true);
+        }
     }
 }
 
+/*
+ * The worker runs at the process's priority.  It used to drop to nice
+ * 19 to leave the CPU to the main thread, but the sync point then waits
+ * for a thread it cannot raise again without CAP_SYS_NICE (priority
+ * inversion under load).  Its work is a bounded number of ioctls, and
+ * the main thread sleeps in poll() meanwhile, so the scheduler's wake-up
+ * preemption already gives QMP the CPU when a command arrives.
+ */
 static void *kvm_async_worker(void *opaque)
 {
     KVMState *s = opaque;
-    Error *orphan = NULL;
 
-    /*
-     * Yield the CPU to the main thread, which has the QMP monitor to
-     * answer meanwhile; the sync point restores the priority when it has
-     * to wait (where the host allows it: RLIMIT_NICE or CAP_SYS_NICE).
-     */
-    g_mutex_lock(&s->async_lock);
-    if (!s->waiter && setpriority(PRIO_PROCESS, gettid(), 19) == 0) {
-        s->worker_tid = gettid();
-    }
-    g_mutex_unlock(&s->async_lock);
     kvm_async_work(s);
     g_mutex_lock(&s->async_lock);
-    /*
-     * A machine without vCPUs never reaches the cpus_create() sync point,
-     * so with -S nobody would ask for the error: report it and end the
-     * process (the main loop acts on the request) before anything else
-     * uses the VM.
-     */
-    if (s->memslot_err && !s->waiter && !kvm_irqchip_wanted) {
-        orphan = s->memslot_err;
-        s->memslot_err = NULL;
-        s->memslots_checked = true;
-    }
     s->worker_done = true;
     g_cond_broadcast(&s->async_cond);
     g_mutex_unlock(&s->async_lock);
-    if (orphan) {
-        error_report_err(orphan);
-        qemu_system_exit_request(EXIT_FAILURE);
-    }
     return NULL;
 }
 
@@ -910,12 +924,9 @@ static void kvm_async_sync(KVMState *s)
             continue;
         }
         s->joining = true;
+        /* someone is here for the result: errors wait for the check */
+        s->waiter = true;
         if (s->worker_started) {
-            s->waiter = true;
-            if (!s->worker_done && s->worker_tid) {
-                /* best effort: failing leaves it at nice 19 */
-                setpriority(PRIO_PROCESS, s->worker_tid, 0);
-            }
             while (!s->worker_done) {
                 g_cond_wait(&s->async_cond, &s->async_lock);
             }
@@ -923,7 +934,6 @@ static void kvm_async_sync(KVMState *s)
             pthread_join(s->worker, NULL);
             g_mutex_lock(&s->async_lock);
             s->worker_started = false;
-            s->worker_tid = 0;
         } else {
             g_mutex_unlock(&s->async_lock);
             kvm_async_work(s);
@@ -934,6 +944,11 @@ static void kvm_async_sync(KVMState *s)
         g_cond_broadcast(&s->async_cond);
     }
     g_mutex_unlock(&s->async_lock);
+}
+
+void kvm_memslots_sync(void)
+{
+    kvm_async_sync(&kvm_state);
 }
 
 bool kvm_memslots_pending(void)

@@ -4,7 +4,6 @@
  * device accesses, conversions, resets and guest errors.
  */
 #include "qemu/osdep.h"
-#include <sys/ioctl.h>
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
@@ -39,13 +38,19 @@ bool kvm_init_vcpu(CPUState *cpu, Error **errp)
         error_setg_errno(errp, errno, "mmap'ing vcpu state failed");
         goto fail;
     }
-    cpu->kvm_run = run;
-    if (!x86_cpu_setup_cpuid(cpu->kvm_fd, cpu->cpu_index, cpus_count(),
-                             &local_err) ||
-        !x86_cpu_setup_msrs(cpu->kvm_fd, &local_err)) {
+    if (!kvm_arch_init_vcpu(cpu, &local_err)) {
         error_propagate(errp, local_err);
+        munmap(run, mmap_size);
         goto fail;
     }
+    /*
+     * Published only now and under the CPU lock: cpu_kick() writes
+     * immediate_exit through it from other threads, so it must never
+     * see a mapping that a failed set-up is about to unmap.
+     */
+    qemu_cpus_lock();
+    cpu->kvm_run = run;
+    qemu_cpus_unlock();
     return true;
 
 fail:
@@ -55,12 +60,17 @@ fail:
 
 void kvm_destroy_vcpu(CPUState *cpu)
 {
-    if (cpu->kvm_run) {
-        munmap(cpu->kvm_run, kvm_vcpu_mmap_size());
-        cpu->kvm_run = NULL;
+    struct kvm_run *run;
+
+    qemu_cpus_lock();
+    run = cpu->kvm_run;
+    cpu->kvm_run = NULL;
+    qemu_cpus_unlock();
+    if (run) {
+        munmap(run, kvm_vcpu_mmap_size());
     }
     if (cpu->kvm_fd >= 0) {
-        close(cpu->kvm_fd);
+        kvm_fd_close(cpu->kvm_fd);
         cpu->kvm_fd = -1;
     }
 }
@@ -75,7 +85,7 @@ static void cpu_set_flag(CPUState *cpu, bool *flag)
 static void cpu_guest_error_dump(CPUState *cpu)
 {
     fprintf(stderr, "vCPU %u registers:\n", cpu->cpu_index);
-    x86_cpu_dump_fd(cpu->kvm_fd, stderr);
+    kvm_arch_dump_vcpu(cpu, stderr);
 }
 
 /* Picks up a boot state given since the last run; false = keep parked. */
@@ -96,9 +106,11 @@ static bool kvm_cpu_prepare(CPUState *cpu)
                     .mp_state = KVM_MP_STATE_UNINITIALIZED,
                 };
 
-                if (ioctl(cpu->kvm_fd, KVM_SET_MP_STATE, &mp) < 0) {
+                int r = kvm_fd_ioctl(cpu->kvm_fd, KVM_SET_MP_STATE, &mp);
+
+                if (r < 0) {
                     warn_report("vCPU %u: cannot put it back to wait for "
-                                "SIPI: %s", cpu->cpu_index, strerror(errno));
+                                "SIPI: %s", cpu->cpu_index, strerror(-r));
                 }
                 cpu->reset_epoch = epoch;
             }
@@ -172,10 +184,10 @@ static void handle_hypercall(struct kvm_run *run)
         run->hypercall.ret = -EINVAL;
         return;
     }
-    bql_lock();
-    ret = kvm_convert_memory(gpa, npages * 4096,
-                             attrs & KVM_MAP_GPA_RANGE_ENCRYPTED);
-    bql_unlock();
+    /* takes the BQL itself, for bounded time */
+    ret = kvm_convert_guest_request(gpa, npages * 4096,
+                                    attrs & KVM_MAP_GPA_RANGE_ENCRYPTED,
+                                    "KVM_HC_MAP_GPA_RANGE");
     run->hypercall.ret = ret;
 }
 
@@ -186,7 +198,7 @@ static void handle_hlt(CPUState *cpu)
 
     /* Interrupts off and no irqchip: only a reset or resume can help. */
     if (!kvm_irqchip_in_kernel() &&
-        ioctl(cpu->kvm_fd, KVM_GET_REGS, &regs) == 0 &&
+        kvm_fd_ioctl(cpu->kvm_fd, KVM_GET_REGS, &regs) == 0 &&
         !(regs.rflags & X86_EFLAGS_IF)) {
         qemu_cpus_lock();
         report = !cpu->halt_reported;
@@ -277,10 +289,9 @@ static bool handle_memory_fault(CPUState *cpu)
     bool to_private = run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE;
     int ret;
 
-    bql_lock();
-    ret = kvm_convert_memory(run->memory_fault.gpa, run->memory_fault.size,
-                             to_private);
-    bql_unlock();
+    ret = kvm_convert_guest_request(run->memory_fault.gpa,
+                                    run->memory_fault.size, to_private,
+                                    "KVM_EXIT_MEMORY_FAULT");
     if (ret < 0) {
         qemu_system_guest_error("KVM: failed to convert memory fault at "
                                 "0x%llx (+0x%llx) to %s: %s",
@@ -303,10 +314,12 @@ void kvm_cpu_exec(CPUState *cpu)
         if (!kvm_cpu_prepare(cpu)) {
             return;
         }
-        ret = ioctl(cpu->kvm_fd, KVM_RUN, 0);
-        run->immediate_exit = 0;
+        /* not retried on EINTR: that is how a kick gets us out */
+        ret = kvm_fd_ioctl_once(cpu->kvm_fd, KVM_RUN, NULL);
+        /* cpu_kick() sets it from other threads */
+        __atomic_store_n(&run->immediate_exit, 0, __ATOMIC_RELAXED);
         if (ret < 0) {
-            int err = errno;
+            int err = -ret;
 
             if (err == EINTR || err == EAGAIN) {
                 continue;               /* a kick: re-check the flags */
@@ -329,3 +342,27 @@ void kvm_cpu_exec(CPUState *cpu)
         }
     }
 }
+
+static unsigned kvm_max_vcpus(void)
+{
+    return kvm_get_caps()->max_vcpus;
+}
+
+/* The vCPU thread clears immediate_exit after KVM_RUN: hence atomic. */
+static void kvm_kick_vcpu(CPUState *cpu)
+{
+    if (cpu->kvm_run) {
+        __atomic_store_n(&cpu->kvm_run->immediate_exit, 1, __ATOMIC_RELAXED);
+    }
+}
+
+const AccelOps kvm_accel_ops = {
+    .name = "kvm",
+    .max_vcpus = kvm_max_vcpus,
+    .vcpus_pending = kvm_memslots_pending,
+    .vcpus_ready = kvm_memslots_check,
+    .init_vcpu = kvm_init_vcpu,
+    .destroy_vcpu = kvm_destroy_vcpu,
+    .cpu_exec = kvm_cpu_exec,
+    .kick_vcpu = kvm_kick_vcpu,
+};

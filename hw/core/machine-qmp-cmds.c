@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* QMP query-memdev and the human monitor's "info memdev". */
+/* QMP query-memdev. */
 #include "qemu/osdep.h"
 #include "qapi/qapi-schema.h"
 #include "qapi/qapi-commands.h"
@@ -55,99 +55,4 @@ void qmp_query_memdev(json_t *args, json_t **ret, Error **errp)
 
     object_child_foreach(object_get_objects_root(), memdev_collect, list);
     *ret = list;
-}
-
-/* "0-1,3" as QEMU's string output visitor prints a uint16 list. */
-static void append_ranges(GString *out, json_t *nodes)
-{
-    size_t i = 0;
-    size_t n = json_array_size(nodes);
-
-    while (i < n) {
-        json_int_t lo = json_integer_value(json_array_get(nodes, i));
-        json_int_t hi = lo;
-
-        while (i + 1 < n &&
-               json_integer_value(json_array_get(nodes, i + 1)) == hi + 1) {
-            hi++;
-            i++;
-        }
-        if (out->len && out->str[out->len - 1] != ' ') {
-            g_string_append_c(out, ',');
-        }
-        if (lo == hi) {
-            g_string_append_printf(out, "%" JSON_INTEGER_FORMAT, lo);
-        } else {
-            g_string_append_printf(out, "%" JSON_INTEGER_FORMAT "-%"
-                                   JSON_INTEGER_FORMAT, lo, hi);
-        }
-        i++;
-    }
-}
-
-static char *hmp_info_memdev(void)
-{
-    GString *out = g_string_new(NULL);
-    json_t *list = NULL;
-    size_t i;
-    json_t *m;
-
-    qmp_query_memdev(NULL, &list, NULL);
-    json_array_foreach(list, i, m) {
-        json_t *reserve = json_object_get(m, "reserve");
-
-        g_string_append_printf(out, "memory backend: %s\n",
-                               json_string_value(json_object_get(m, "id")));
-        g_string_append_printf(out, "  size:  %" JSON_INTEGER_FORMAT "\n",
-                               json_integer_value(json_object_get(m, "size")));
-        g_string_append_printf(out, "  merge: %s\n",
-                               json_is_true(json_object_get(m, "merge")) ?
-                               "true" : "false");
-        g_string_append_printf(out, "  dump: %s\n",
-                               json_is_true(json_object_get(m, "dump")) ?
-                               "true" : "false");
-        g_string_append_printf(out, "  prealloc: %s\n",
-                               json_is_true(json_object_get(m, "prealloc")) ?
-                               "true" : "false");
-        g_string_append_printf(out, "  share: %s\n",
-                               json_is_true(json_object_get(m, "share")) ?
-                               "true" : "false");
-        if (reserve) {
-            g_string_append_printf(out, "  reserve: %s\n",
-                                   json_is_true(reserve) ? "true" : "false");
-        }
-        g_string_append_printf(out, "  policy: %s\n",
-                               json_string_value(json_object_get(m,
-                                                                 "policy")));
-        g_string_append(out, "  host nodes: ");
-        append_ranges(out, json_object_get(m, "host-nodes"));
-        g_string_append_c(out, '\n');
-    }
-    json_decref(list);
-    return g_string_free(out, FALSE);
-}
-
-void qmp_human_monitor_command(json_t *args, json_t **ret, Error **errp)
-{
-    const char *line = json_string_value(json_object_get(args,
-                                                         "command-line"));
-    g_auto(GStrv) words = g_strsplit_set(line, " \t", -1);
-    GPtrArray *argv = g_ptr_array_new();
-
-    for (char **w = words; *w; w++) {
-        if (**w) {
-            g_ptr_array_add(argv, *w);
-        }
-    }
-    if (argv->len == 2 && !strcmp(argv->pdata[0], "info") &&
-        !strcmp(argv->pdata[1], "memdev")) {
-        char *text = hmp_info_memdev();
-
-        *ret = json_string(text);
-        g_free(text);
-    } else {
-        error_setg(errp, "The human monitor here supports only 'info "
-                   "memdev'; use QMP for '%s'", line);
-    }
-    g_ptr_array_free(argv, TRUE);
 }

@@ -8,6 +8,7 @@
 #include "system/hostmem.h"
 #include "system/memory.h"
 #include "hw/boards.h"
+#include "system/confidential-guest-support.h"
 
 static MachineState *current_machine;
 
@@ -107,6 +108,23 @@ static void machine_set_dump_guest_core(Object *obj, bool value,
     MACHINE(obj)->dump_guest_core = value;
 }
 
+/*
+ * The link's type check (done by QOM) is the only constraint; the object
+ * is marked in use so object-del refuses it while the machine has it.
+ */
+static void machine_check_cgs(const Object *obj, const char *name,
+                              Object *val, Error **errp)
+{
+    MachineState *ms = MACHINE(obj);
+
+    if (ms->cgs && OBJECT(ms->cgs) != val) {
+        ms->cgs->in_use = false;
+    }
+    if (val) {
+        CONFIDENTIAL_GUEST_SUPPORT(val)->in_use = true;
+    }
+}
+
 static void machine_class_init(ObjectClass *oc, const void *data)
 {
     ObjectProperty *prop;
@@ -146,6 +164,13 @@ static void machine_class_init(ObjectClass *oc, const void *data)
                                   machine_set_append);
     object_class_property_set_description(oc, "append",
                                           "Linux kernel command line");
+    object_class_property_add_link(oc, "confidential-guest-support",
+                                   TYPE_CONFIDENTIAL_GUEST_SUPPORT,
+                                   offsetof(MachineState, cgs),
+                                   machine_check_cgs, OBJ_PROP_LINK_STRONG);
+    object_class_property_set_description(oc, "confidential-guest-support",
+                                          "Set confidential guest scheme to "
+                                          "support");
 }
 
 static void machine_instance_init(Object *obj)
@@ -165,6 +190,9 @@ static void machine_instance_finalize(Object *obj)
 {
     MachineState *ms = MACHINE(obj);
 
+    if (ms->cgs) {
+        ms->cgs->in_use = false;
+    }
     if (ms->memdev) {
         host_memory_backend_set_mapped(ms->memdev, false);
         object_unref(OBJECT(ms->memdev));
@@ -233,16 +261,24 @@ MemoryRegion *machine_consume_memdev(MachineState *ms,
     return host_memory_backend_get_memory(backend);
 }
 
-/* QEMU's create_default_memdev(): a plain RAM backend named after the
- * machine's RAM, with the short RAMBlock id for migration compatibility. */
+/*
+ * QEMU's create_default_memdev(): a plain RAM backend named after the
+ * machine's RAM, with the short RAMBlock id for migration compatibility.
+ * A guest converting in place needs its RAM in a guest_memfd, so there it
+ * is one (the same command line then works with and without a CGS).
+ */
 static bool create_default_memdev(MachineState *ms, const char *id,
                                   Error **errp)
 {
     json_t *props = json_pack("{s:I, s:b}", "size", (json_int_t)ms->ram_size,
                               "x-use-canonical-path-for-ramblock-id", 0);
+    const char *type = TYPE_MEMORY_BACKEND_RAM;
     Object *obj;
 
-    obj = user_creatable_add_type(TYPE_MEMORY_BACKEND_RAM, id, props, errp);
+    if (confidential_guest_memory_model() == CGS_MODEL_IN_PLACE) {
+        type = TYPE_MEMORY_BACKEND_GUEST_MEMFD;
+    }
+    obj = user_creatable_add_type(type, id, props, errp);
     json_decref(props);
     if (!obj) {
         return false;

@@ -117,7 +117,7 @@ static void microvm_machine_init(MachineState *ms, Error **errp)
                           ms->kernel_cmdline, errp)) {
         return;
     }
-    x86_boot_load(&mms->boot);
+    x86_boot_load(&mms->boot, errp);
 }
 
 static void microvm_machine_reset(MachineState *ms)
@@ -128,7 +128,13 @@ static void microvm_machine_reset(MachineState *ms)
         serial_reset(mms->serial);
     }
     if (mms->boot.blobs) {
-        x86_boot_load(&mms->boot);
+        Error *err = NULL;
+
+        /* a confidential guest's RAM may be private by now: no reboot */
+        if (!x86_boot_load(&mms->boot, &err)) {
+            qemu_system_guest_error("%s", error_get_pretty(err));
+            error_free(err);
+        }
     }
 }
 

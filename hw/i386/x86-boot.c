@@ -8,6 +8,8 @@
 #include "qemu/cutils.h"
 #include <elf.h>
 #include "hw/i386/x86-boot.h"
+#include "system/confidential-guest-support.h"
+#include "system/ram-block-attributes.h"
 #include "system/memory.h"
 #include "pc-bios/guest/guest-abi.h"
 
@@ -653,8 +655,10 @@ bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
     }
     ret = read_whole_file(kernel, &data, &len);
     if (ret < 0) {
-        error_setg(errp, "could not load kernel '%s': %s", kernel,
+        /* QEMU's load_linux() prints this one with "qemu: " itself. */
+        error_setg(errp, "could not open kernel file '%s': %s", kernel,
                    g_strerror(-ret));
+        error_set_report_prefix(errp, "qemu");
         return false;
     }
     if (len >= SETUP_HDR_MIN_END &&
@@ -673,18 +677,28 @@ bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
     return ok;
 }
 
-void x86_boot_load(X86Boot *boot)
+bool x86_boot_load(X86Boot *boot, Error **errp)
 {
     for (guint i = 0; boot->blobs && i < boot->blobs->len; i++) {
         X86BootBlob *b = g_ptr_array_index(boot->blobs, i);
         gsize len;
         const void *p = g_bytes_get_data(b->data, &len);
 
+        /*
+         * A confidential guest first makes the range something the host
+         * may write; a page that is still private is never touched.
+         */
+        if (!confidential_guest_prepare_load(b->gpa, len, errp) ||
+            !ram_block_attributes_check_host_access(b->gpa, len, errp)) {
+            error_prepend(errp, "cannot load %s: ", b->name);
+            return false;
+        }
         address_space_write(&address_space_memory, b->gpa, p, len);
     }
     for (unsigned i = 0; i < boot->nstart; i++) {
         x86_cpu_set_boot_state(i, &boot->cpu[i]);
     }
+    return true;
 }
 
 void x86_boot_cleanup(X86Boot *boot)

@@ -49,6 +49,8 @@ struct MachineState {
     char *kernel_cmdline;
     bool mem_merge, dump_guest_core;
     char *accel;                   /* accel= property */
+    /* confidential-guest-support= (a strong link), or NULL */
+    struct ConfidentialGuestSupport *cgs;
 };
 
 MachineState *current_machine_get(void);

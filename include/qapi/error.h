@@ -73,6 +73,13 @@ void error_prepend(Error **errp, const char *fmt, ...) QEMU_PRINTF(2, 3);
 void error_append_hint(Error *const *errp, const char *fmt, ...)
     QEMU_PRINTF(2, 3);
 
+/*
+ * Report *errp as "PREFIX: message" instead of "PROG: message": for the
+ * few texts QEMU prints with its own fixed prefix ("qemu: could not open
+ * kernel file ...").  No-op when errp is NULL or *errp unset.
+ */
+void error_set_report_prefix(Error **errp, const char *prefix);
+
 const char *error_get_pretty(const Error *err);
 const char *error_get_hint(const Error *err); /* NULL if none */
 ErrorClass error_get_class(const Error *err);
@@ -87,6 +94,36 @@ void error_report(const char *fmt, ...) QEMU_PRINTF(1, 2);
 void warn_report(const char *fmt, ...) QEMU_PRINTF(1, 2);   /* "PROG: warning: " */
 void info_report(const char *fmt, ...) QEMU_PRINTF(1, 2);   /* "PROG: info: " */
 void warn_report_err(Error *err);
+
+/*
+ * Where a report comes from.  While a command-line option is processed,
+ * QEMU prints "PROG: -opt arg: message"; errors found later (creating an
+ * -object, initialising the machine) carry no location.  Main thread only.
+ */
+typedef struct Location {
+    char *text;                 /* "-object memory-backend-ram,..." */
+    struct Location *prev;
+} Location;
+
+/* Push "-@opt @arg" (or "-@opt" when @arg is NULL) as the location. */
+void loc_push_option(Location *loc, const char *opt, const char *arg);
+void loc_pop(Location *loc);
+
+/*
+ * Send error_report() & co. of this thread somewhere else (an HMP
+ * monitor): they are then printed without program name and location, as
+ * QEMU does while a monitor command runs.
+ */
+typedef void ErrorPrintFunc(void *opaque, const char *text);
+typedef struct ErrorPrinter {
+    ErrorPrintFunc *print;
+    void *opaque;
+    struct ErrorPrinter *prev;
+} ErrorPrinter;
+
+void error_printer_push(ErrorPrinter *p, ErrorPrintFunc *print,
+                        void *opaque);
+void error_printer_pop(ErrorPrinter *p);
 
 /* Program name used as the prefix; basename of argv[0]. */
 void error_init(const char *argv0);

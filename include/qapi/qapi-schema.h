@@ -23,7 +23,8 @@
  * "Parameter 'p' is unexpected", "Invalid parameter type for 'p',
  * expected: integer|boolean|string|object|array|number",
  * "Parameter 'p' does not accept value 'v'" (enum / union discriminator),
- * "Parameter 'p' expects uint16" (range).  Nested members are named
+ * "Parameter 'p' expects uint64" (uint64/size not an integer),
+ * "Parameter 'p' expects uint16_t" (range).  Nested members are named
  * "outer.inner" / "list[2]".  Like QEMU, "uint64" and "size" accept
  * negative integers (-1 is 2^64 - 1): JSON integers are int64, so read
  * such members with (uint64_t)json_integer_value().
@@ -36,12 +37,20 @@ bool qapi_validate(const char *type, json_t *value, Error **errp);
  * with suffixes, integers with base detection, [uint16] lists from repeated
  * keys and "a-b" ranges, enums checked.  Unknown key -> "Invalid parameter
  * 'k'"; conversion errors as QEMU's opts visitor ("Parameter 'share'
- * expects 'on' or 'off'", "Parameter 'size' expects a non-negative number
- * below 2^64" + size hint).  For flat unions (ObjectOptions) the
- * discriminator value selects the branch.  Returns a new reference.
+ * expects 'on' or 'off'", "Parameter 'size' expects a size value",
+ * "Parameter 'prealloc-threads' expects uint32_t").  For flat unions
+ * (ObjectOptions) the discriminator value selects the branch.  Returns a
+ * new reference.
  */
 json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
                             Error **errp);
+/*
+ * The same with the rules and texts of QEMU's keyval input visitor (HMP
+ * object_add): booleans only on/off, lists only as "name.N=",
+ * "Parameter 'size' expects size", "Parameter 'foo' is unexpected".
+ */
+json_t *qapi_keyval_to_json_keyval(const char *type, const KeyValueList *kv,
+                                   Error **errp);
 
 /* SchemaInfo list for query-qmp-schema (new reference). */
 json_t *qapi_introspect(void);

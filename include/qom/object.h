@@ -60,6 +60,7 @@ struct ObjectProperty {
     ObjectPropertyRelease *release;
     ObjectPropertyInit *init;
     json_t *defval;       /* registered default, or NULL */
+    bool defval_hidden;   /* an initial value only, see set_initial */
     void *opaque;         /* accessor-specific */
 };
 
@@ -313,6 +314,17 @@ ObjectProperty *object_class_property_add_link(ObjectClass *klass,
 void object_property_set_default_bool(ObjectProperty *prop, bool value);
 void object_property_set_default_uint(ObjectProperty *prop, uint64_t value);
 void object_property_set_default_str(ObjectProperty *prop, const char *value);
+/*
+ * An initial value applied the same way, but not a registered default:
+ * help and introspection do not show it.  QEMU's memory backends set
+ * their initial values in instance_init, so "-object TYPE,help" and
+ * qom-list-properties show no default for them.
+ */
+void object_property_set_initial_bool(ObjectProperty *prop, bool value);
+void object_property_set_initial_uint(ObjectProperty *prop, uint64_t value);
+void object_property_set_initial_str(ObjectProperty *prop, const char *value);
+/* The default help and introspection show (NULL: none registered). */
+json_t *object_property_get_default(const ObjectProperty *prop);
 void object_class_property_set_description(ObjectClass *klass,
                                            const char *name,
                                            const char *description);

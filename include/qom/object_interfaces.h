@@ -16,6 +16,13 @@ typedef struct UserCreatableClass {
     void (*complete)(Object *obj, Error **errp);
     /* false -> object-del refuses: "object '<id>' is in use, can not be deleted" */
     bool (*can_be_deleted)(Object *obj);
+    /*
+     * -object creates late objects after the accelerator is set up (a
+     * memory backend may need the VM for a guest_memfd), the others
+     * before it (a confidential-guest-support object chooses the VM
+     * type).  Each class says which it is; the default is early.
+     */
+    bool late;
 } UserCreatableClass;
 
 #define USER_CREATABLE_GET_CLASS(obj) \
@@ -28,6 +35,8 @@ bool id_wellformed(const char *id);
 
 bool user_creatable_complete(Object *obj, Error **errp);
 bool user_creatable_can_be_deleted(Object *obj);
+/* Whether -object creates @type late (see UserCreatableClass.late). */
+bool user_creatable_type_is_late(const char *type);
 
 /*
  * Create @type with @id under /objects from @props (a JSON object of

@@ -57,10 +57,29 @@ bool host_memory_backend_is_guest_memfd(HostMemoryBackend *backend);
 bool host_memory_backend_alloc_guest_memfd(HostMemoryBackend *backend,
                                            Error **errp);
 /*
+ * The RAM flags a backend adds to ask for private memory when the
+ * machine is a confidential guest: RAM_GUEST_MEMFD (legacy model) or
+ * RAM_GUEST_MEMFD_IN_PLACE (convert-in-place=on); 0 otherwise.  physmem
+ * creates the guest_memfd (or refuses a block that cannot convert in
+ * place).
+ */
+uint32_t host_memory_backend_cgs_ram_flags(void);
+
+/*
  * Register "share" on a concrete backend class with that type's default
  * (false for ram/file, true for memfd/shm/guest-memfd).
  */
 void host_memory_backend_class_add_share(ObjectClass *oc, bool def);
+
+/*
+ * fallocate() for fd_is_guest_memfd fds: 0 or -errno.  A guest_memfd is
+ * KVM's, so preallocation reaches it through the KVM seam, which
+ * kvm_accel_init() installs here (util never calls into accel/kvm).
+ * NULL restores the plain system call.
+ */
+typedef int (*QemuGmemFallocateFn)(int fd, int mode, uint64_t offset,
+                                   uint64_t len);
+void qemu_prealloc_set_gmem_fallocate(QemuGmemFallocateFn fn);
 
 /*
  * Populate [area, area+sz) with @max_threads threads: fallocate for fd

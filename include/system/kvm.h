@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "system/confidential-guest-support.h"
 
 typedef struct KVMCaps {
     int api_version;
@@ -57,12 +58,50 @@ void kvm_accel_cleanup(void);
 int kvm_create_guest_memfd(uint64_t size, uint64_t flags, Error **errp);
 
 /*
- * Shared/private conversion entry point for KVM_EXIT_MEMORY_FAULT, the
- * KVM_HC_MAP_GPA_RANGE exit and (later) the SNP launch.  0 or -errno, with
- * a message reported naming the missing capability when the VM has no
- * private memory.
+ * fallocate() on a guest_memfd, through the KVM seam (a double of the
+ * kernel checks the modes guest_memfd accepts): 0 or -errno, EINTR
+ * retried.  physmem punches holes with it; util's preallocation gets it
+ * through qemu_prealloc_set_gmem_fallocate() at kvm_accel_init().
  */
-int kvm_convert_memory(hwaddr start, hwaddr size, bool to_private);
+int kvm_gmem_fallocate(int fd, int mode, uint64_t offset, uint64_t len);
+
+/*
+ * Shared/private conversion (accel/kvm/kvm-convert.c), the one entry
+ * point for KVM_EXIT_MEMORY_FAULT, the KVM_HC_MAP_GPA_RANGE exit and the
+ * loader/launch.  [start, start+size) must be host-page aligned; each
+ * section is handled by its RAMBlock's model (in-place: per-guest_memfd
+ * KVM_SET_MEMORY_ATTRIBUTES2, legacy: VM-wide KVM_SET_MEMORY_ATTRIBUTES
+ * then discard of the stale copy); holes and MMIO may become shared (a
+ * no-op) but not private.  A request that cannot be done whole is refused
+ * before anything changes.  0 or -errno with *errp set; on a kernel
+ * failure midway, what the kernel accepted stays converted and the
+ * shared/private map says so.
+ */
+int kvm_convert_memory(hwaddr start, hwaddr size, bool to_private,
+                       Error **errp);
+/*
+ * The same for a request from the guest (@origin names the exit), called
+ * from a vCPU thread without the BQL: it takes the BQL for the one
+ * conversion only.  Errors are reported (the first few only; a guest may
+ * repeat them forever) and returned for the guest to see.
+ */
+int kvm_convert_guest_request(hwaddr start, hwaddr size, bool to_private,
+                              const char *origin);
+/*
+ * After kvm_accel_init() for a confidential guest: check the kernel
+ * offers what @model needs (in-place: KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES
+ * with PRIVATE, i.e. vm_memory_attributes=0; legacy:
+ * KVM_CAP_MEMORY_ATTRIBUTES with PRIVATE), enable KVM_CAP_EXIT_HYPERCALL
+ * for KVM_HC_MAP_GPA_RANGE, and (legacy) make RAM private as it is mapped.
+ */
+bool kvm_confidential_setup(ConfidentialMemoryModel model, Error **errp);
+/* Whether making RAM private at start-up worked (after machine init). */
+bool kvm_confidential_check(Error **errp);
+void kvm_confidential_cleanup(void);
+ConfidentialMemoryModel kvm_confidential_model(void);
+
+/* Wait until the memslot worker's start-up slots are registered. */
+void kvm_memslots_sync(void);
 
 /*
  * errno of the last failed kvm_accel_init() (0 if none): QEMU prints

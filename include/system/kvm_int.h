@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "system/cpus.h"
 #include "system/kvm.h"
 #include "system/memory.h"
 #include "system/ramblock.h"
@@ -54,6 +55,12 @@ const KVMOps *kvm_get_ops(void);
 
 /* Ioctls through the seam: result, or -errno (EINTR is retried). */
 int kvm_fd_ioctl(int fd, unsigned long type, void *arg);
+/* Same, EINTR returned: KVM_RUN, where EINTR is how a kick arrives. */
+int kvm_fd_ioctl_once(int fd, unsigned long type, void *arg);
+/* Close a /dev/kvm, VM or vCPU fd through the seam; 0 or -errno. */
+int kvm_fd_close(int fd);
+/* KVM_CHECK_EXTENSION on @fd: the value, 0 for "no" and errors alike. */
+int64_t kvm_check_extension_fd(int fd, long cap);
 /* /dev/kvm and VM ioctls: result, or -errno on failure. */
 int kvm_ioctl(unsigned long type, void *arg);
 int kvm_vm_ioctl(unsigned long type, void *arg);
@@ -68,13 +75,15 @@ bool kvm_irqchip_in_kernel(void);
 bool kvm_memslot_add_section(MemoryRegionSection *section, Error **errp);
 bool kvm_memslot_del_section(MemoryRegionSection *section, Error **errp);
 /*
- * The aliasing rule on its own: for a slot binding @rb's guest_memfd at
- * @gmem_offset, @hva must map the same pages (block->host + (gmem_offset -
- * block->guest_memfd_offset)), and for RAM_GUEST_MEMFD_SHARED blocks fd
- * and guest_memfd must be the same inode.
+ * The aliasing rule on its own: for a slot of @size bytes binding @rb's
+ * guest_memfd at @gmem_offset, @hva must map the same pages
+ * (block->host + (gmem_offset - block->guest_memfd_offset)), and for
+ * RAM_GUEST_MEMFD_SHARED blocks fd and guest_memfd must be the same
+ * inode and every VMA of [@hva, @hva + @size) must map that file at the
+ * matching offset.
  */
-bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t gmem_offset,
-                          Error **errp);
+bool kvm_gmem_alias_check(RAMBlock *rb, uint64_t hva, uint64_t size,
+                          uint64_t gmem_offset, Error **errp);
 /* Slot covering @gpa (copied to *out), false when none. */
 bool kvm_memslot_lookup(hwaddr gpa, KVMSlot *out);
 unsigned kvm_memslots_used(void);
@@ -112,6 +121,9 @@ void kvm_destroy_vcpu(CPUState *cpu);
  */
 void kvm_cpu_exec(CPUState *cpu);
 
+/* The accelerator's operations for system/cpus.c (registered at init). */
+extern const AccelOps kvm_accel_ops;
+
 /* system/cpus.c services for the run loop. */
 void qemu_cpus_lock(void);
 void qemu_cpus_unlock(void);
@@ -121,6 +133,19 @@ void cpu_kick(CPUState *cpu);
 void cpu_boot_state_changed(unsigned cpu_index);
 /* Signal used to kick vCPUs out of KVM_RUN. */
 #define SIG_IPI SIGUSR1
+
+/*
+ * The architecture's part of the accelerator (target/i386/kvm.c).
+ * kvm_arch_vm_init(): right after KVM_CREATE_VM and the capability
+ * probe (x86: real-mode helper pages).
+ * kvm_arch_irqchip_create(): before the first vCPU, after the initial
+ * memslots; *created says whether an in-kernel irqchip now exists.
+ * kvm_arch_init_vcpu(): after KVM_CREATE_VCPU and the kvm_run mapping.
+ */
+int kvm_arch_vm_init(int vm_fd, const KVMCaps *caps, Error **errp);
+bool kvm_arch_irqchip_create(int vm_fd, bool *created, Error **errp);
+bool kvm_arch_init_vcpu(CPUState *cpu, Error **errp);
+void kvm_arch_dump_vcpu(CPUState *cpu, FILE *f);
 
 /* target/i386/cpu.c */
 /* CPUID table from KVM_GET_SUPPORTED_CPUID, fixed up for @cpu_index. */

@@ -17,10 +17,15 @@
 #define RAM_NAMED_FILE          (1u << 9)
 #define RAM_READONLY            (1u << 10)  /* guest sees ROM */
 #define RAM_READONLY_FD         (1u << 11)  /* fd opened/mapped read-only */
-#define RAM_GUEST_MEMFD         (1u << 12)  /* has a private guest_memfd */
+#define RAM_GUEST_MEMFD         (1u << 12)  /* has a private guest_memfd
+                                             * beside the shared backing
+                                             * (legacy conversion) */
 #define RAM_PRIVATE             (1u << 13)  /* explicitly MAP_PRIVATE */
 #define RAM_GUEST_MEMFD_SHARED  (1u << 14)  /* fd is an mmap-able guest_memfd
                                              * used in place */
+#define RAM_GUEST_MEMFD_IN_PLACE (1u << 15) /* converts in place: needs
+                                             * RAM_GUEST_MEMFD_SHARED, its
+                                             * fd is its private memory */
 
 struct RAMBlock {
     MemoryRegion *mr;
@@ -34,7 +39,7 @@ struct RAMBlock {
     int guest_memfd;          /* memory KVM serves private pages from, -1 */
     uint64_t guest_memfd_offset; /* offset of block start in guest_memfd */
     char idstr[256];
-    void *attributes;         /* shared/private map (later issue) */
+    void *attributes;         /* RamBlockAttributes (shared/private map) */
 };
 
 RAMBlock *qemu_ram_alloc(uint64_t size, uint32_t ram_flags, MemoryRegion *mr,

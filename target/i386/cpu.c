@@ -4,7 +4,7 @@
  * vCPU, a sane MSR set, the boot state the machine chose, register dumps.
  */
 #include "qemu/osdep.h"
-#include <sys/ioctl.h>
+#include "sev.h"
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "system/kvm.h"
@@ -193,10 +193,23 @@ bool x86_cpu_setup_cpuid(int vcpu_fd, unsigned cpu_index, unsigned ncpus,
         default:
             break;
         }
+        if (sev_snp_enabled()) {
+            /* what an SNP guest may not be offered (target/i386/sev.c) */
+            uint32_t idx = e->index;
+
+            e->eax = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_EAX,
+                                        e->eax);
+            e->ebx = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_EBX,
+                                        e->ebx);
+            e->ecx = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_ECX,
+                                        e->ecx);
+            e->edx = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_EDX,
+                                        e->edx);
+        }
     }
-    ret = ioctl(vcpu_fd, KVM_SET_CPUID2, c);
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_CPUID2, c);
     if (ret < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_CPUID2 failed for vCPU %u",
+        error_setg_errno(errp, -ret, "KVM_SET_CPUID2 failed for vCPU %u",
                          cpu_index);
         return false;
     }
@@ -289,9 +302,9 @@ bool x86_cpu_setup_msrs(int vcpu_fd, Error **errp)
         msrs.e[i].index = init[i].index;
         msrs.e[i].data = init[i].value;
     }
-    ret = ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
     if (ret < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_MSRS failed");
+        error_setg_errno(errp, -ret, "KVM_SET_MSRS failed");
         return false;
     }
     if (ret < (int)ARRAY_SIZE(init)) {
@@ -330,9 +343,11 @@ bool x86_cpu_put_boot_state(int vcpu_fd, const X86BootState *st,
     struct kvm_regs regs = { 0 };
     struct kvm_fpu fpu = { 0 };
     struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+    int ret;
 
-    if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-        error_setg_errno(errp, errno, "KVM_GET_SREGS failed");
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "KVM_GET_SREGS failed");
         return false;
     }
     seg_flat(&sregs.cs, st->cs, true, st->long_mode);
@@ -352,8 +367,9 @@ bool x86_cpu_put_boot_state(int vcpu_fd, const X86BootState *st,
     sregs.idt.base = 0;
     sregs.idt.limit = st->long_mode ? 0 : 0x3ff;
     memset(sregs.interrupt_bitmap, 0, sizeof(sregs.interrupt_bitmap));
-    if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_SREGS failed");
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "KVM_SET_SREGS failed");
         return false;
     }
 
@@ -363,25 +379,29 @@ bool x86_cpu_put_boot_state(int vcpu_fd, const X86BootState *st,
     regs.rdi = st->rdi;
     regs.rbx = st->rbx;
     regs.rflags = st->rflags ? st->rflags : 0x2;
-    if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_REGS failed");
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_REGS, &regs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "KVM_SET_REGS failed");
         return false;
     }
 
     fpu.fcw = 0x37f;
     fpu.mxcsr = 0x1f80;
-    if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_FPU failed");
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_FPU, &fpu);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "KVM_SET_FPU failed");
         return false;
     }
     if (!put_xcr0(vcpu_fd, errp)) {
         return false;
     }
     /* APs of an in-kernel irqchip wait for SIPI unless told otherwise. */
-    if (kvm_irqchip_in_kernel() &&
-        ioctl(vcpu_fd, KVM_SET_MP_STATE, &mp) < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_MP_STATE failed");
-        return false;
+    if (kvm_irqchip_in_kernel()) {
+        ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_MP_STATE, &mp);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "KVM_SET_MP_STATE failed");
+            return false;
+        }
     }
     return true;
 }
@@ -400,10 +420,14 @@ void x86_cpu_dump_fd(int vcpu_fd, FILE *f)
 {
     struct kvm_regs r;
     struct kvm_sregs s;
+    int ret;
 
-    if (ioctl(vcpu_fd, KVM_GET_REGS, &r) < 0 ||
-        ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0) {
-        fprintf(f, "(registers unavailable: %s)\n", strerror(errno));
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_GET_REGS, &r);
+    if (ret >= 0) {
+        ret = kvm_fd_ioctl(vcpu_fd, KVM_GET_SREGS, &s);
+    }
+    if (ret < 0) {
+        fprintf(f, "(registers unavailable: %s)\n", strerror(-ret));
         return;
     }
     fprintf(f, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n"

@@ -159,26 +159,26 @@ static void test_object_type_help(void)
     /*
      * memory-backend-guest-memfd maps straight to MemoryBackendProperties
      * (review requirement 8): exactly the common properties, with the
-     * descriptions of spec §1.1 and the defaults the backends register
-     * (share is on for this type).
+     * descriptions of spec §1.1 and, as in QEMU, no "(default: ...)":
+     * memory backends register no property defaults.
      */
     static const PropHelp props[] = {
-        { "dump", "bool", "Set to 'off' to exclude from core dump", "true" },
+        { "dump", "bool", "Set to 'off' to exclude from core dump", NULL },
         { "host-nodes", "int", "Binds memory to the list of NUMA host nodes",
           NULL },
-        { "merge", "bool", "Mark memory as mergeable", "true" },
-        { "policy", "HostMemPolicy", "Set the NUMA policy", "\"default\"" },
+        { "merge", "bool", "Mark memory as mergeable", NULL },
+        { "policy", "HostMemPolicy", "Set the NUMA policy", NULL },
         { "prealloc-context", "link<thread-context>",
           "Context to use for creating CPU threads for preallocation", NULL },
         { "prealloc-threads", "int",
-          "Number of CPU threads to use for prealloc", "1" },
-        { "prealloc", "bool", "Preallocate memory", "false" },
+          "Number of CPU threads to use for prealloc", NULL },
+        { "prealloc", "bool", "Preallocate memory", NULL },
         { "reserve", "bool", "Reserve swap space (or huge pages) if "
-          "applicable", "true" },
+          "applicable", NULL },
         { "share", "bool", "Mark the memory as private to QEMU or shared",
-          "true" },
+          NULL },
         { "size", "int", "Size of the memory region (ex: 500M)", NULL },
-        { "x-use-canonical-path-for-ramblock-id", "bool", NULL, "false" },
+        { "x-use-canonical-path-for-ramblock-id", "bool", NULL, NULL },
     };
     const char *argv[] = { "-object", "memory-backend-guest-memfd,help",
                            NULL };

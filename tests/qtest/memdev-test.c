@@ -121,7 +121,7 @@ static const BackendCase prop_cases[] = {
       "\"size\": 2097152, \"mem-path\": \"@FILE@\", \"share\": false, "
       "\"dump\": false" },
     { "memory-backend-memfd",
-      "\"size\": 2097152, \"guest-memfd\": true, \"share\": true", true,
+      "\"size\": 2097152, \"guest-memfd\": \"on\", \"share\": true", true,
       false, true },
     { "memory-backend-guest-memfd",
       "\"size\": 4194304, \"prealloc\": true, \"merge\": false", true,
@@ -491,10 +491,10 @@ static void test_hmp_info_memdev(void)
                     "\"arguments\": {\"command-line\": \"info memdev\"}}");
     text = json_string_value(json_object_get(rsp, "return"));
     g_assert_nonnull(text);
-    g_assert_nonnull(strstr(text, "memory backend: m1\n"));
-    g_assert_nonnull(strstr(text, "  size:  1048576\n"));
-    g_assert_nonnull(strstr(text, "  merge: false\n"));
-    g_assert_nonnull(strstr(text, "  policy: default\n"));
+    g_assert_nonnull(strstr(text, "memory backend: m1\r\n"));
+    g_assert_nonnull(strstr(text, "  size:  1048576\r\n"));
+    g_assert_nonnull(strstr(text, "  merge: false\r\n"));
+    g_assert_nonnull(strstr(text, "  policy: default\r\n"));
     json_decref(rsp);
     qtest_quit(qts);
 }

@@ -122,7 +122,7 @@ typedef struct BadCase {
     const char *name;
     const char *cmd;
     const char *cls;
-    const char *desc;        /* NULL: any non-empty text */
+    const char *desc;        /* the whole text */
     const char *leftover;    /* id that must not exist afterwards */
 } BadCase;
 
@@ -132,8 +132,7 @@ static const BadCase bad_cases[] = {
     { "size-wrong-type",
       "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
       "\"memory-backend-ram\", \"id\": \"b1\", \"size\": \"1G\"}}",
-      "GenericError", "Invalid parameter type for 'size', expected: integer",
-      "b1" },
+      "GenericError", "Parameter 'size' expects uint64", "b1" },
     { "share-wrong-type",
       "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
       "\"memory-backend-ram\", \"id\": \"b1\", \"size\": 1048576, "
@@ -182,22 +181,69 @@ static const BadCase bad_cases[] = {
     { "missing-mem-path",
       "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
       "\"memory-backend-file\", \"id\": \"b1\", \"size\": 1048576}}",
-      "GenericError", NULL, "b1" },
+      "GenericError", "Parameter 'mem-path' is missing", "b1" },
     { "shm-share-off",
       "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
       "\"memory-backend-shm\", \"id\": \"b1\", \"size\": 1048576, "
       "\"share\": false}}",
-      "GenericError", NULL, "b1" },
+      "GenericError", "can't create shm backend with `share=off`", "b1" },
     { "prealloc-without-reserve",
       "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
       "\"memory-backend-ram\", \"id\": \"b1\", \"size\": 1048576, "
       "\"prealloc\": true, \"reserve\": false}}",
-      "GenericError", NULL, "b1" },
+      "GenericError", "'prealloc=on' and 'reserve=off' are incompatible",
+      "b1" },
     { "policy-without-nodes",
       "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
       "\"memory-backend-ram\", \"id\": \"b1\", \"size\": 1048576, "
       "\"policy\": \"bind\"}}",
-      "GenericError", NULL, "b1" },
+      "GenericError", "host-nodes must be set for policy bind", "b1" },
+    { "prealloc-threads-negative",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"b1\", \"size\": 1048576, "
+      "\"prealloc-threads\": -1}}",
+      "GenericError", "Parameter 'prealloc-threads' expects uint32_t", "b1" },
+    { "prealloc-threads-overflow",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"b1\", \"size\": 1048576, "
+      "\"prealloc-threads\": 4294967296}}",
+      "GenericError", "Parameter 'prealloc-threads' expects uint32_t", "b1" },
+    { "host-nodes-negative",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"b1\", \"size\": 1048576, "
+      "\"host-nodes\": [-1], \"policy\": \"bind\"}}",
+      "GenericError", "Parameter 'null' expects uint16_t", "b1" },
+    { "empty-id",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"\", \"size\": 1048576}}",
+      "GenericError", "Parameter 'id' expects an identifier" },
+    /*
+     * Where QEMU is wrong: QEMU 10.2.50 takes -5 as 2^64 - 5 (its visitor
+     * accepts negative uint64 for compatibility) and then aborts on an
+     * assertion in find_ram_offset().  We refuse the size and go on.
+     */
+    { "size-negative-better-than-qemu",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"b1\", \"size\": -5}}",
+      "GenericError",
+      "cannot set up guest memory 'b1': size 0xfffffffffffffffb is too large",
+      "b1" },
+    { "size-huge-better-than-qemu",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"b1\", \"size\": -1}}",
+      "GenericError",
+      "cannot set up guest memory 'b1': size 0xffffffffffffffff is too large",
+      "b1" },
+    { "size-8e-unbacked",
+      "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+      "\"memory-backend-ram\", \"id\": \"b1\", "
+      "\"size\": 9223372036854775807}}",
+      "GenericError", "cannot set up guest memory 'b1': Cannot allocate memory",
+      "b1" },
+    { "hmp-cpu-index",
+      "{\"execute\": \"human-monitor-command\", \"arguments\": "
+      "{\"command-line\": \"info status\", \"cpu-index\": 3}}",
+      "GenericError", "Parameter 'cpu-index' expects a CPU number" },
     { "object-del-unknown",
       "{\"execute\": \"object-del\", \"arguments\": {\"id\": \"nope\"}}",
       "GenericError", "object 'nope' not found" },
@@ -218,7 +264,7 @@ static const BadCase bad_cases[] = {
     { "qom-set-after-creation",
       "{\"execute\": \"qom-set\", \"arguments\": {\"path\": "
       "\"/objects/keep\", \"property\": \"size\", \"value\": 4096}}",
-      "GenericError", NULL },
+      "GenericError", "cannot change property size of memory-backend-ram " },
     { "qom-list-missing-path",
       "{\"execute\": \"qom-list\", \"arguments\": {\"path\": \"nope\"}}",
       "DeviceNotFound", "Device 'nope' not found" },
@@ -245,11 +291,7 @@ static void test_bad_input(void)
         g_assert_nonnull(err);
         g_assert_cmpstr(json_string_value(json_object_get(err, "class")), ==,
                         bc->cls);
-        if (bc->desc) {
-            g_assert_cmpstr(desc, ==, bc->desc);
-        } else {
-            g_assert_true(desc && *desc);
-        }
+        g_assert_cmpstr(desc, ==, bc->desc);
         json_decref(rsp);
         if (bc->leftover) {
             /* A failed object-add leaves nothing under /objects. */

@@ -130,6 +130,51 @@ static void test_report_prefix(void)
                               "hint line\n");
 }
 
+static void collect(void *opaque, const char *text)
+{
+    g_string_append(opaque, text);
+}
+
+/* QEMU's report shapes: option locations, a monitor, a fixed prefix. */
+static void test_locations(void)
+{
+    if (g_test_subprocess()) {
+        GString *mon = g_string_new(NULL);
+        ErrorPrinter printer;
+        Location loc, inner;
+        Error *err = NULL;
+
+        error_init("qemu-system-x86_64");
+        loc_push_option(&loc, "accel", "bogus");
+        error_report("invalid accelerator %s", "bogus");
+        loc_push_option(&inner, "S", NULL);
+        warn_report("inner");
+        loc_pop(&inner);
+        /* A monitor command: no program name, no location. */
+        error_printer_push(&printer, collect, mon);
+        error_setg(&err, "in monitor");
+        error_append_hint(&err, "its hint\n");
+        error_report_err(err);
+        error_printer_pop(&printer);
+        loc_pop(&loc);
+        error_report("no location");
+        err = NULL;
+        error_setg(&err, "could not open kernel file '/x': gone");
+        error_set_report_prefix(&err, "qemu");
+        error_report_err(err);
+        g_assert_cmpstr(mon->str, ==, "in monitor\nits hint\n");
+        g_string_free(mon, TRUE);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, 0);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("qemu-system-x86_64: -accel bogus: invalid "
+                              "accelerator bogus\n"
+                              "qemu-system-x86_64: -S: warning: inner\n"
+                              "qemu-system-x86_64: no location\n"
+                              "qemu: could not open kernel file '/x': gone\n");
+}
+
 static void test_progname(void)
 {
     error_init("/some/dir/my-prog");
@@ -172,6 +217,7 @@ int main(int argc, char **argv)
     g_test_add_func("/error/propagate", test_propagate);
     g_test_add_func("/error/prepend-hint-copy", test_prepend_hint_copy);
     g_test_add_func("/error/report-prefix", test_report_prefix);
+    g_test_add_func("/error/locations", test_locations);
     g_test_add_func("/error/progname", test_progname);
     g_test_add_func("/error/fatal", test_fatal_exits);
     g_test_add_func("/error/abort", test_abort_aborts);

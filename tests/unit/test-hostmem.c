@@ -135,12 +135,15 @@ static void test_memfd(void)
     Object *obj = create("memory-backend-memfd", "m0",
                          "{\"size\": 4194304}", &error_abort);
     RAMBlock *rb = block_of(obj);
+    json_t *gm;
     int seals;
 
     g_assert_true(object_property_get_bool(obj, "share", &error_abort));
     g_assert_true(object_property_get_bool(obj, "seal", &error_abort));
-    g_assert_false(object_property_get_bool(obj, "guest-memfd",
-                                            &error_abort));
+    /* auto, and no confidential guest converting in place: a memfd */
+    gm = object_property_get(obj, "guest-memfd", &error_abort);
+    g_assert_cmpstr(json_string_value(gm), ==, "auto");
+    json_decref(gm);
     g_assert_true(rb->flags & RAM_SHARED);
     g_assert_cmpint(rb->fd, >=, 0);
     g_assert_cmpint(rb->guest_memfd, ==, -1);
@@ -555,7 +558,7 @@ static void test_in_use(void)
 typedef struct BadCase {
     const char *type;
     const char *props;        /* %s -> tmpdir */
-    const char *error;        /* exact text, or prefix ending in '*' */
+    const char *error;        /* the whole text */
 } BadCase;
 
 static const BadCase bad_cases[] = {
@@ -588,10 +591,10 @@ static const BadCase bad_cases[] = {
       "host-nodes must be set for policy interleave" },
     { "memory-backend-ram",
       "{\"size\": 4096, \"host-nodes\": [127], \"policy\": \"bind\"}",
-      "cannot bind memory to host NUMA nodes: *" },
+      "cannot bind memory to host NUMA nodes: Invalid argument" },
     { "memory-backend-memfd",
       "{\"size\": 4096, \"host-nodes\": [127], \"policy\": \"preferred\"}",
-      "cannot bind memory to host NUMA nodes: *" },
+      "cannot bind memory to host NUMA nodes: Invalid argument" },
     { "memory-backend-shm", "{\"size\": 4096, \"share\": false}",
       "can't create shm backend with `share=off`" },
     { "memory-backend-file", "{\"size\": 4096}",
@@ -622,18 +625,18 @@ static const BadCase bad_cases[] = {
       "{\"size\": 4096, \"mem-path\": \"%s\", \"offset\": 100}",
       "offset 0x64 must be multiples of page size 0x1000" },
     { "memory-backend-memfd",
-      "{\"size\": 4096, \"guest-memfd\": true, \"share\": false}",
+      "{\"size\": 4096, \"guest-memfd\": \"on\", \"share\": false}",
       "Guest-memfd=on must be used with share=on" },
     { "memory-backend-memfd",
-      "{\"size\": 4096, \"guest-memfd\": true, \"seal\": true}",
+      "{\"size\": 4096, \"guest-memfd\": \"on\", \"seal\": true}",
       "guest-memfd=on cannot be used with seal" },
     { "memory-backend-memfd",
-      "{\"size\": 4096, \"seal\": false, \"guest-memfd\": true}",
+      "{\"size\": 4096, \"seal\": false, \"guest-memfd\": \"on\"}",
       "guest-memfd=on cannot be used with seal" },
     { "memory-backend-guest-memfd", "{\"size\": 4096, \"share\": false}",
       "memory-backend-guest-memfd requires share=on" },
     { "memory-backend-ram", "{\"size\": 4096, \"prealloc\": true,"
-      " \"prealloc-context\": \"nosuch\"}", "*" },
+      " \"prealloc-context\": \"nosuch\"}", "Device 'nosuch' not found" },
     { "memory-backend-ram", "{\"size\": 4096, \"policy\": \"preferred\"}",
       "host-nodes must be set for policy preferred" },
     { "memory-backend-guest-memfd",
@@ -663,7 +666,7 @@ static const BadCase bad_cases[] = {
     { "memory-backend-file",
       "{\"size\": 4096, \"mem-path\": \"%s/bindfail\","
       " \"host-nodes\": [127], \"policy\": \"bind\"}",
-      "cannot bind memory to host NUMA nodes: *" },
+      "cannot bind memory to host NUMA nodes: Invalid argument" },
     /* offset + size wrapping past 2^64 must not pass the size check */
     { "memory-backend-file",
       "{\"size\": 8192, \"mem-path\": \"%s/small\","
@@ -688,34 +691,50 @@ static const BadCase bad_cases[] = {
 static const BadCase bad_hugetlb_cases[] = {
     { "memory-backend-memfd",
       "{\"size\": 4194304, \"hugetlb\": true, \"hugetlbsize\": 4194304}",
-      "failed to create memfd: *" },
+      "failed to create memfd: @HUGE4M_ERRNO@" },
+    { "memory-backend-memfd",
+      "{\"size\": 4194304, \"hugetlb\": true, \"hugetlbsize\": 3145728}",
+      "Hugepage size must be a power of 2" },
     { "memory-backend-memfd", "{\"size\": 4194304, \"hugetlbsize\": 0}",
       "property 'hugetlbsize' of memory-backend-memfd doesn't take "
       "value '0'" },
     { "memory-backend-memfd",
-      "{\"size\": 4194304, \"guest-memfd\": true, \"hugetlb\": false}",
+      "{\"size\": 4194304, \"guest-memfd\": \"on\", \"hugetlb\": false}",
       "guest-memfd=on cannot be used with hugetlb" },
     { "memory-backend-memfd",
-      "{\"size\": 4194304, \"guest-memfd\": true,"
+      "{\"size\": 4194304, \"guest-memfd\": \"on\","
       " \"hugetlbsize\": 2097152}",
       "guest-memfd=on cannot be used with hugetlbsize" },
 };
 
+/*
+ * What the kernel answers a 4 MiB hugetlb memfd (x86 has no such page
+ * size; kernels differ in the errno): asked directly, as the oracle.
+ */
+static const char *huge4m_strerror(void)
+{
+    int fd = memfd_create("probe", MFD_CLOEXEC | MFD_HUGETLB |
+                          (22u << MFD_HUGE_SHIFT));
+
+    if (fd >= 0) {
+        close(fd);
+        return "(no error)";
+    }
+    return g_strerror(errno);
+}
+
 static void run_bad_case(const BadCase *c)
 {
     g_autofree char *props = g_strdup_printf(c->props, tmpdir);
-    g_autofree char *want = g_strdup_printf(c->error, tmpdir);
+    g_autofree char *fmt = g_strdup_printf(c->error, tmpdir);
+    g_auto(GStrv) parts = g_strsplit(fmt, "@HUGE4M_ERRNO@", -1);
+    g_autofree char *want = g_strjoinv(huge4m_strerror(), parts);
     int fds = count_fds(), maps = count_maps();
     Error *err = NULL;
-    size_t wl = strlen(want);
 
     g_assert_null(create(c->type, "bad", props, &err));
     g_assert_nonnull(err);
-    if (wl && want[wl - 1] == '*') {
-        g_assert_cmpint(strncmp(error_get_pretty(err), want, wl - 1), ==, 0);
-    } else {
-        g_assert_cmpstr(error_get_pretty(err), ==, want);
-    }
+    g_assert_cmpstr(error_get_pretty(err), ==, want);
     error_free(err);
     /* nothing left: no object, no fd, no mapping, no file */
     g_assert_null(object_resolve_path_component(object_get_objects_root(),
@@ -788,7 +807,7 @@ static void test_guest_memfd_no_kvm(void)
         { "memory-backend-guest-memfd", "{\"size\": 4194304}",
           "guest-memfd requires KVM accelerator" },
         { "memory-backend-memfd",
-          "{\"size\": 4194304, \"guest-memfd\": true}",
+          "{\"size\": 4194304, \"guest-memfd\": \"on\"}",
           "guest-memfd requires KVM accelerator" },
     };
     size_t i;
@@ -890,7 +909,7 @@ static void test_guest_memfd(void)
 
     /* the seal default (true) does not count as "seal given" */
     obj = create("memory-backend-memfd", "g1",
-                 "{\"size\": 8388608, \"guest-memfd\": true}", &error_abort);
+                 "{\"size\": 8388608, \"guest-memfd\": \"on\"}", &error_abort);
     g_assert_true(object_property_get_bool(obj, "seal", &error_abort));
     check_gmem_block(obj);
     destroy("g1");

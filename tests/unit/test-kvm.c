@@ -15,6 +15,7 @@
 #include "system/memory.h"
 #include "system/ramblock.h"
 #include "hw/i386/x86-cpu.h"
+#include "kvm-double.h"
 
 #define MiB (1024 * 1024ULL)
 
@@ -64,57 +65,86 @@ static bool need_gmem_mmap(void)
     return true;
 }
 
+/*
+ * The VMM's capability probe against independent facts: for every
+ * profile of the KVM double (whose values the contract test holds to
+ * the real kernels) and every VM type it offers, each KVMCaps field must
+ * be what that kernel answers on the VM fd -- not on /dev/kvm, which
+ * differs for KVM_CAP_MEMORY_ATTRIBUTES in the lab profile.
+ */
 static void test_caps(void)
 {
-    const KVMCaps *c;
-    int vm, dev;
+    for (int p = 0; p < KVM_DOUBLE_NR_PROFILES; p++) {
+        int64_t types = kvm_double_profile_cap(p, -1, KVM_CAP_VM_TYPES);
 
-    if (!init_kvm()) {
-        return;
+        for (int t = 0; t < 8; t++) {
+            KVMDouble *d;
+            const KVMCaps *c;
+
+            if (!(types & (1ULL << t))) {
+                continue;
+            }
+            g_test_message("profile %s, VM type %d",
+                           kvm_double_profile_name(p), t);
+            d = kvm_double_new(p);
+            kvm_double_install(d);
+            g_assert_true(kvm_accel_init(t, &error_abort));
+            c = kvm_get_caps();
+            g_assert_true(kvm_enabled());
+            g_assert_cmpint(c->api_version, ==, 12);
+            g_assert_cmpint(c->vm_type, ==, t);
+            g_assert_cmphex(c->vm_types, ==, types);
+#define PCAP(cap) kvm_double_profile_cap(p, t, cap)
+            g_assert_cmpint(c->user_memory2, ==,
+                            PCAP(KVM_CAP_USER_MEMORY2) > 0);
+            g_assert_cmpint(c->memory_fault_info, ==,
+                            PCAP(KVM_CAP_MEMORY_FAULT_INFO) > 0);
+            g_assert_cmphex(c->memory_attributes, ==,
+                            PCAP(KVM_CAP_MEMORY_ATTRIBUTES));
+            g_assert_cmpint(c->guest_memfd, ==, PCAP(KVM_CAP_GUEST_MEMFD) > 0);
+            g_assert_cmphex(c->guest_memfd_flags, ==,
+                            PCAP(KVM_CAP_GUEST_MEMFD_FLAGS));
+            g_assert_cmphex(c->gmem_memory_attributes, ==,
+                            PCAP(KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES));
+            g_assert_cmpint(c->pre_fault_memory, ==,
+                            PCAP(KVM_CAP_PRE_FAULT_MEMORY) > 0);
+            g_assert_cmphex(c->exit_hypercall, ==,
+                            PCAP(KVM_CAP_EXIT_HYPERCALL));
+            g_assert_cmpint(c->nr_memslots, ==, PCAP(KVM_CAP_NR_MEMSLOTS));
+            g_assert_cmpint(c->max_vcpus, ==, PCAP(KVM_CAP_MAX_VCPUS));
+#undef PCAP
+            /* "irqchip" means created, which happens at the sync point */
+            g_assert_true(kvm_irqchip_in_kernel());
+            g_assert_true(kvm_double_irqchip_created(d));
+            kvm_accel_cleanup();
+            g_assert_false(kvm_enabled());
+            g_assert_null(kvm_get_caps());
+            kvm_double_uninstall();
+            g_assert_cmpuint(kvm_double_open_fds(d), ==, 0);
+            kvm_double_free(d);
+        }
     }
-    c = kvm_get_caps();
-    vm = kvm_get_vm_fd();
-    dev = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    g_assert_cmpint(dev, >=, 0);
-    g_assert_true(kvm_enabled());
-    g_assert_cmpint(c->api_version, ==, ioctl(dev, KVM_GET_API_VERSION, 0));
-    g_assert_cmpint(c->vm_type, ==, KVM_X86_DEFAULT_VM);
-    g_assert_true(c->vm_types & (1ULL << KVM_X86_DEFAULT_VM));
-    if (raw_check(dev, KVM_CAP_VM_TYPES)) {
-        g_assert_cmpuint(c->vm_types, ==, raw_check(dev, KVM_CAP_VM_TYPES));
-    }
-    g_assert_cmpint(c->user_memory2, ==,
-                    raw_check(vm, KVM_CAP_USER_MEMORY2) > 0);
-    g_assert_cmpint(c->memory_fault_info, ==,
-                    raw_check(vm, KVM_CAP_MEMORY_FAULT_INFO) > 0);
-    g_assert_cmpuint(c->memory_attributes, ==,
-                     raw_check(vm, KVM_CAP_MEMORY_ATTRIBUTES));
-    g_assert_cmpint(c->guest_memfd, ==, raw_check(vm, KVM_CAP_GUEST_MEMFD) > 0);
-    if (c->guest_memfd) {
-        g_assert_cmpuint(c->guest_memfd_flags, ==,
-                         raw_check(vm, KVM_CAP_GUEST_MEMFD_FLAGS));
-    }
-    g_assert_cmpuint(c->gmem_memory_attributes, ==,
-                     raw_check(vm, KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES));
-    g_assert_cmpint(c->pre_fault_memory, ==,
-                    raw_check(vm, KVM_CAP_PRE_FAULT_MEMORY) > 0);
-    g_assert_cmpuint(c->exit_hypercall, ==,
-                     raw_check(vm, KVM_CAP_EXIT_HYPERCALL));
-    g_assert_cmpint(c->nr_memslots, >=, 32);
-    g_assert_cmpint(c->max_vcpus, >=, 1);
-    /* The irqchip flag means "created", so it implies the cap. */
-    if (c->irqchip) {
-        g_assert_cmpint(raw_check(vm, KVM_CAP_IRQCHIP), >, 0);
-    }
-    /* Without private memory support neither attribute ABI has PRIVATE */
-    if (!(raw_check(vm, KVM_CAP_MEMORY_ATTRIBUTES) &
-          KVM_MEMORY_ATTRIBUTE_PRIVATE)) {
-        g_assert_false(c->memory_attributes & KVM_MEMORY_ATTRIBUTE_PRIVATE);
-    }
-    close(dev);
+}
+
+/* A kernel without guest_memfd: the probe says so and creation refuses. */
+static void test_caps_no_gmem(void)
+{
+    KVMDouble *d = kvm_double_new(KVM_DOUBLE_HOST_618);
+    Error *err = NULL;
+
+    kvm_double_set_cap(d, KVM_X86_DEFAULT_VM, KVM_CAP_GUEST_MEMFD, 0);
+    kvm_double_install(d);
+    g_assert_true(kvm_accel_init(KVM_X86_DEFAULT_VM, &error_abort));
+    g_assert_false(kvm_get_caps()->guest_memfd);
+    /* the flags are not even asked for without the cap */
+    g_assert_cmphex(kvm_get_caps()->guest_memfd_flags, ==, 0);
+    g_assert_cmpint(kvm_create_guest_memfd(MiB, 0, &err), <, 0);
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "KVM does not support guest_memfd");
+    error_free(err);
     kvm_accel_cleanup();
-    g_assert_false(kvm_enabled());
-    g_assert_null(kvm_get_caps());
+    kvm_double_uninstall();
+    kvm_double_free(d);
 }
 
 static void test_vm_types(void)
@@ -406,7 +436,8 @@ static void test_memslot_wrong_alias(void)
 
     /* the caller's arithmetic must agree with the block's */
     g_assert_false(kvm_gmem_alias_check(rb, (uintptr_t)rb->host + 4096,
-                                        rb->guest_memfd_offset + 8192, &err));
+                                        4096, rb->guest_memfd_offset + 8192,
+                                        &err));
     g_assert_nonnull(strstr(error_get_pretty(err), "expected"));
     error_free(err);
     err = NULL;
@@ -427,7 +458,7 @@ static void test_memslot_wrong_alias(void)
 
     /* the helper agrees on the good alias, and the slot goes in */
     g_assert_true(kvm_gmem_alias_check(rb, (uintptr_t)rb->host + 8192,
-                                       rb->guest_memfd_offset + 8192,
+                                       4096, rb->guest_memfd_offset + 8192,
                                        &error_abort));
     g_assert_true(kvm_memslot_add_section(&sec, &error_abort));
     g_assert_cmpuint(kvm_memslots_used(), ==, before + 1);
@@ -571,30 +602,49 @@ static void test_memslot_overlap(void)
 static void test_convert(void)
 {
     MemoryRegion mr;
-    const KVMCaps *c;
+    Error *err = NULL;
 
     if (!init_kvm() || !need_gmem_mmap()) {
         return;
     }
-    c = kvm_get_caps();
     gmem_ram_init(&mr, "test-convert", 4 * MiB);
     memory_region_add_subregion(get_system_memory(), 16 * MiB, &mr);
 
-    g_assert_cmpint(kvm_convert_memory(16 * MiB + 1, 4096, true), ==,
+    g_assert_cmpint(kvm_convert_memory(16 * MiB + 1, 4096, true, &err), ==,
                     -EINVAL);
-    g_assert_cmpint(kvm_convert_memory(16 * MiB, 0, true), ==, -EINVAL);
+    g_assert_cmpstr(error_get_pretty(err), ==, "Invalid conversion range "
+                    "(0x1000001, + 0x1000) to private");
+    g_clear_pointer(&err, error_free);
+    g_assert_cmpint(kvm_convert_memory(16 * MiB, 0, true, &err), ==, -EINVAL);
+    g_clear_pointer(&err, error_free);
+    /* a range that wraps around the address space */
+    g_assert_cmpint(kvm_convert_memory(-4096ULL, 8192, false, &err), ==,
+                    -EINVAL);
+    g_clear_pointer(&err, error_free);
     /* a hole becomes shared trivially, but never private */
-    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, false), ==, 0);
-    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, true), ==,
+    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, false, &err), ==, 0);
+    g_assert_null(err);
+    g_assert_cmpint(kvm_convert_memory(1024 * MiB, 4096, true, &err), ==,
                     -EINVAL);
-    if ((c->memory_attributes | c->gmem_memory_attributes) &
-        KVM_MEMORY_ATTRIBUTE_PRIVATE) {
-        g_test_message("this VM has private memory: no refusal to check");
-    } else {
-        g_assert_cmpint(kvm_convert_memory(16 * MiB, 8192, true), ==,
-                        -ENOTSUP);
-        g_assert_cmpint(kvm_convert_memory(16 * MiB, 8192, false), ==,
-                        -ENOTSUP);
+    g_assert_cmpstr(error_get_pretty(err), ==, "Convert non guest_memfd "
+                    "backed memory region (0x40000000, + 0x1000) to "
+                    "private");
+    g_clear_pointer(&err, error_free);
+    /*
+     * Routing follows the block, not the VM: a guest_memfd block of a
+     * VM that is not confidential has no private side and no map, so it
+     * never converts, whatever the kernel offers.
+     */
+    g_assert_null(mr.ram_block->attributes);
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpint(kvm_convert_memory(16 * MiB, 8192, i, &err), ==,
+                        -EINVAL);
+        g_assert_cmpstr(error_get_pretty(err), ==, i ?
+                        "Convert non guest_memfd backed memory region "
+                        "(0x1000000, + 0x2000) to private" :
+                        "Convert non guest_memfd backed memory region "
+                        "(0x1000000, + 0x2000) to shared");
+        g_clear_pointer(&err, error_free);
     }
     memory_region_del_subregion(get_system_memory(), &mr);
     memory_region_finalize(&mr);
@@ -962,6 +1012,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     memory_init();
     g_test_add_func("/kvm/caps", test_caps);
+    g_test_add_func("/kvm/caps/no-guest-memfd", test_caps_no_gmem);
     g_test_add_func("/kvm/vm-types", test_vm_types);
     g_test_add_func("/kvm/missing-device", test_missing_device);
     g_test_add_func("/kvm/gmem/without-kvm", test_gmem_without_kvm);

@@ -70,7 +70,13 @@ bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
                       const char *append, Error **errp);
 /* Copy the blobs into guest RAM and hand the vCPU states to the
  * accelerator; at init and on reset. */
-void x86_boot_load(X86Boot *boot);
+/*
+ * Write the blobs into guest RAM and hand the vCPUs their boot state.
+ * Never writes a private page: the confidential guest may prepare the
+ * range (confidential_guest_prepare_load()), and a page still private
+ * fails the load ("cannot load NAME: guest memory at 0x... is private").
+ */
+bool x86_boot_load(X86Boot *boot, Error **errp);
 void x86_boot_cleanup(X86Boot *boot);
 
 /* Pieces exposed for unit tests. */
