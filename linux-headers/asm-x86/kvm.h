@@ -71,6 +71,21 @@ struct kvm_fpu {
     __u32 pad2;
 };
 
+/* KVM_GET_XCRS / KVM_SET_XCRS (KVM_CAP_XCRS): extended control registers */
+#define KVM_MAX_XCRS 16
+struct kvm_xcr {
+    __u32 xcr;
+    __u32 reserved;
+    __u64 value;
+};
+
+struct kvm_xcrs {
+    __u32 nr_xcrs;
+    __u32 flags;
+    struct kvm_xcr xcrs[KVM_MAX_XCRS];
+    __u64 padding[16];
+};
+
 /* KVM_GET_MSRS / KVM_SET_MSRS (both return the number of MSRs processed) */
 struct kvm_msr_entry {
     __u32 index;

@@ -53,6 +53,8 @@
 #define KVM_SET_MSRS               _IOW(KVMIO,  0x89, struct kvm_msrs)
 #define KVM_GET_FPU                _IOR(KVMIO,  0x8c, struct kvm_fpu)
 #define KVM_SET_FPU                _IOW(KVMIO,  0x8d, struct kvm_fpu)
+#define KVM_GET_XCRS               _IOR(KVMIO,  0xa6, struct kvm_xcrs)
+#define KVM_SET_XCRS               _IOW(KVMIO,  0xa7, struct kvm_xcrs)
 #define KVM_GET_LAPIC              _IOR(KVMIO,  0x8e, struct kvm_lapic_state)
 #define KVM_SET_LAPIC              _IOW(KVMIO,  0x8f, struct kvm_lapic_state)
 #define KVM_SET_CPUID2             _IOW(KVMIO,  0x90, struct kvm_cpuid2)
@@ -71,6 +73,7 @@
 #define KVM_CAP_PIT                      11
 #define KVM_CAP_PIT2                     33
 #define KVM_CAP_SET_IDENTITY_MAP_ADDR    37
+#define KVM_CAP_XCRS                     56
 #define KVM_CAP_MAX_VCPUS                66
 #define KVM_CAP_READONLY_MEM             81
 #define KVM_CAP_IMMEDIATE_EXIT           136

@@ -17,6 +17,7 @@
 #define CPUID_1_EDX_HTT       (1u << 28)
 #define CPUID_1_ECX_X2APIC    (1u << 21)
 #define CPUID_1_ECX_TSC_DL    (1u << 24)
+#define CPUID_1_ECX_XSAVE     (1u << 26)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 
 /* MSRs */
@@ -41,6 +42,7 @@ static unsigned reset_epoch;
 
 static GMutex cpuid_lock;
 static struct kvm_cpuid2 *supported_cpuid;
+static int have_xcrs = -1;            /* KVM_CAP_XCRS, probed once */
 
 void x86_cpu_set_boot_state(unsigned cpu_index, const X86BootState *st)
 {
@@ -200,6 +202,65 @@ bool x86_cpu_setup_cpuid(int vcpu_fd, unsigned cpu_index, unsigned ncpus,
     return true;
 }
 
+static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *c,
+                                                  uint32_t function,
+                                                  uint32_t index)
+{
+    for (unsigned i = 0; i < c->nent; i++) {
+        if (c->entries[i].function == function &&
+            c->entries[i].index == index) {
+            return &c->entries[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * XCR0 as the boot state leaves it: every user state component that the
+ * vCPU's CPUID offers (leaf 0xd subleaf 0), the value Linux loads with its
+ * first XSETBV.  Real CPUs reset XCR0 to x87 only, but the guest cannot
+ * see the difference: with CR4.OSXSAVE clear XGETBV/XSAVE fault, and its
+ * own XSETBV replaces the value.  It matters where the CPU under KVM does
+ * not intercept XSETBV for its hypervisor (QEMU 7.2's TCG SVM, which hosts
+ * the nested lab): there the guest's XSETBV changes the real XCR0 behind
+ * KVM's back, so KVM keeps answering CPUID 0xd with the sizes of its stale
+ * XCR0 (Linux: "XSAVE consistency problem", then a dead boot) and loads
+ * the stale value on VM entry.  Starting KVM's copy at the value the guest
+ * will write keeps both views equal.
+ */
+static bool put_xcr0(int vcpu_fd, Error **errp)
+{
+    struct kvm_cpuid2 *sup = get_supported_cpuid(errp);
+    const struct kvm_cpuid_entry2 *leaf1, *xsave;
+    struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+    int ret;
+
+    if (!sup) {
+        return false;
+    }
+    g_mutex_lock(&cpuid_lock);
+    if (have_xcrs < 0) {
+        ret = kvm_ioctl(KVM_CHECK_EXTENSION, (void *)(uintptr_t)KVM_CAP_XCRS);
+        have_xcrs = ret > 0;
+    }
+    g_mutex_unlock(&cpuid_lock);
+    leaf1 = cpuid_find(sup, 1, 0);
+    xsave = cpuid_find(sup, 0xd, 0);
+    if (!have_xcrs || !leaf1 || !(leaf1->ecx & CPUID_1_ECX_XSAVE) ||
+        !xsave || !(xsave->eax & 1)) {
+        return true;            /* no XSAVE for this guest: nothing to set */
+    }
+    xcrs.xcrs[0].xcr = 0;
+    xcrs.xcrs[0].value = ((uint64_t)xsave->edx << 32) | xsave->eax;
+    ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_XCRS, &xcrs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "KVM_SET_XCRS failed (XCR0=0x%" PRIx64
+                         ")", (uint64_t)xcrs.xcrs[0].value);
+        return false;
+    }
+    return true;
+}
+
 bool x86_cpu_setup_msrs(int vcpu_fd, Error **errp)
 {
     static const struct {
@@ -315,6 +376,9 @@ bool x86_cpu_put_boot_state(int vcpu_fd, const X86BootState *st,
     ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_FPU, &fpu);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "KVM_SET_FPU failed");
+        return false;
+    }
+    if (!put_xcr0(vcpu_fd, errp)) {
         return false;
     }
     /* APs of an in-kernel irqchip wait for SIPI unless told otherwise. */
