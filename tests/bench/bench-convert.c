@@ -198,7 +198,8 @@ static double discard_loop(RAMBlock *rb, uint64_t size, unsigned iters)
 
         /* populate both copies, untimed: a guest would have used them */
         memset(rb->host + off, 0x5a, size);
-        if (fallocate(rb->guest_memfd, 0, rb->guest_memfd_offset + off,
+        if (fallocate(rb->guest_memfd, FALLOC_FL_KEEP_SIZE,
+                      rb->guest_memfd_offset + off,
                       size) < 0) {
             fprintf(stderr, "fallocate of the guest_memfd: %s\n",
                     strerror(errno));
