@@ -12,6 +12,7 @@
 #include "system/memory.h"
 #include "system/kvm.h"
 #include "system/runstate.h"
+#include "system/ram-block-attributes.h"
 #include "monitor/hmp.h"
 
 /*
@@ -205,6 +206,20 @@ static void append_ranges(GString *out, json_t *nodes)
             g_string_append_printf(out, "-%" JSON_INTEGER_FORMAT, hi);
         }
     }
+}
+
+/* info memory-attributes: the same data as x-query-memory-attributes */
+static char *hmp_memory_attributes_text(Error **errp)
+{
+    json_t *list = hmp_qmp("x-query-memory-attributes", errp);
+    char *text;
+
+    if (!list) {
+        return NULL;
+    }
+    text = ram_block_attributes_format_text(list);
+    json_decref(list);
+    return text;
 }
 
 static char *hmp_memdev_text(Error **errp)
@@ -527,10 +542,8 @@ const HMPCommand hmp_info_cmds[] = {
     { "qom-tree", "path:s?", "[path]", "show QOM composition tree",
       .cmd = hmp_info_qom_tree },
     { "memdev", "", "", "show memory backends", .text = hmp_memdev_text },
-    /*
-     * "info memory-attributes" (the shared/private map of guest_memfd
-     * RAM) belongs here: an entry with .text = the formatting function
-     * the confidential-guest code provides.
-     */
+    { "memory-attributes", "", "",
+      "show the shared/private state of guest RAM",
+      .text = hmp_memory_attributes_text },
     { NULL },
 };

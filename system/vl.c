@@ -26,6 +26,7 @@
 #include "hw/i386/microvm.h"
 #include "system/qtest.h"
 #include "system/confidential-guest-support.h"
+#include "target/i386/sev.h"
 
 #define QEMU_VERSION_STRING "11.0.50"
 #define QEMU_PKGVERSION "qemu-gmem"
@@ -1368,10 +1369,14 @@ static int qemu_run(VLState *s)
         goto fail;
     }
     if (use_kvm && ms->smp_cpus) {
-        if (!cpus_create(ms->smp_cpus, &err)) {
+        if (!sev_launch_prepare(&err) || !cpus_create(ms->smp_cpus, &err)) {
             goto fail;
         }
         cpus_created = true;
+    }
+    /* the confidential launch: vCPUs exist, none has run */
+    if (!sev_launch(&err)) {
+        goto fail;
     }
 
     if (!s->start_paused) {

@@ -138,4 +138,98 @@ struct kvm_lapic_state {
     char regs[KVM_APIC_REG_SIZE];
 };
 
+/*
+ * ---- SEV / SEV-SNP: KVM_MEMORY_ENCRYPT_OP commands (sev-snp-launch.md) ----
+ */
+enum sev_cmd_id {
+    KVM_SEV_INIT = 0,
+    KVM_SEV_ES_INIT,
+    KVM_SEV_LAUNCH_START,
+    KVM_SEV_LAUNCH_UPDATE_DATA,
+    KVM_SEV_LAUNCH_UPDATE_VMSA,
+    KVM_SEV_LAUNCH_SECRET,
+    KVM_SEV_LAUNCH_MEASURE,
+    KVM_SEV_LAUNCH_FINISH,
+    KVM_SEV_SEND_START,
+    KVM_SEV_SEND_UPDATE_DATA,
+    KVM_SEV_SEND_UPDATE_VMSA,
+    KVM_SEV_SEND_FINISH,
+    KVM_SEV_RECEIVE_START,
+    KVM_SEV_RECEIVE_UPDATE_DATA,
+    KVM_SEV_RECEIVE_UPDATE_VMSA,
+    KVM_SEV_RECEIVE_FINISH,
+    KVM_SEV_GUEST_STATUS,
+    KVM_SEV_DBG_DECRYPT,
+    KVM_SEV_DBG_ENCRYPT,
+    KVM_SEV_CERT_EXPORT,
+    KVM_SEV_GET_ATTESTATION_REPORT,
+    KVM_SEV_SEND_CANCEL,
+    KVM_SEV_INIT2,
+    KVM_SEV_SNP_LAUNCH_START = 100,
+    KVM_SEV_SNP_LAUNCH_UPDATE,
+    KVM_SEV_SNP_LAUNCH_FINISH,
+    KVM_SEV_NR_MAX,
+};
+
+struct kvm_sev_cmd {
+    __u32 id;
+    __u32 pad0;
+    __u64 data;
+    __u32 error;
+    __u32 sev_fd;
+};
+
+struct kvm_sev_init {
+    __u64 vmsa_features;
+    __u32 flags;
+    __u16 ghcb_version;
+    __u16 pad1;
+    __u32 pad2[8];
+};
+
+struct kvm_sev_snp_launch_start {
+    __u64 policy;
+    __u8  gosvw[16];
+    __u16 flags;
+    __u8  pad0[6];
+    __u64 pad1[4];
+};
+
+#define KVM_SEV_SNP_PAGE_TYPE_NORMAL      0x1
+#define KVM_SEV_SNP_PAGE_TYPE_ZERO        0x3
+#define KVM_SEV_SNP_PAGE_TYPE_UNMEASURED  0x4
+#define KVM_SEV_SNP_PAGE_TYPE_SECRETS     0x5
+#define KVM_SEV_SNP_PAGE_TYPE_CPUID       0x6
+
+struct kvm_sev_snp_launch_update {
+    __u64 gfn_start;
+    __u64 uaddr;
+    __u64 len;
+    __u8  type;
+    __u8  pad0;
+    __u16 flags;
+    __u32 pad1;
+    __u64 pad2[4];
+};
+
+#define KVM_SEV_SNP_ID_BLOCK_SIZE     96
+#define KVM_SEV_SNP_ID_AUTH_SIZE      4096
+#define KVM_SEV_SNP_FINISH_DATA_SIZE  32
+
+struct kvm_sev_snp_launch_finish {
+    __u64 id_block_uaddr;
+    __u64 id_auth_uaddr;
+    __u8  id_block_en;
+    __u8  auth_key_en;
+    __u8  vcek_disabled;
+    __u8  host_data[KVM_SEV_SNP_FINISH_DATA_SIZE];
+    __u8  pad0[3];
+    __u16 flags;
+    __u64 pad1[4];
+};
+
+/* KVM_GET_DEVICE_ATTR on /dev/kvm: what SEV features KVM can enable */
+#define KVM_X86_GRP_SEV            1
+#define KVM_X86_SEV_VMSA_FEATURES  0
+
 #endif

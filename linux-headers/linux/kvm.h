@@ -58,10 +58,21 @@
 #define KVM_GET_LAPIC              _IOR(KVMIO,  0x8e, struct kvm_lapic_state)
 #define KVM_SET_LAPIC              _IOW(KVMIO,  0x8f, struct kvm_lapic_state)
 #define KVM_SET_CPUID2             _IOW(KVMIO,  0x90, struct kvm_cpuid2)
+#define KVM_GET_CPUID2             _IOWR(KVMIO, 0x91, struct kvm_cpuid2)
 #define KVM_GET_MP_STATE           _IOR(KVMIO,  0x98, struct kvm_mp_state)
 #define KVM_SET_MP_STATE           _IOW(KVMIO,  0x99, struct kvm_mp_state)
 #define KVM_PRE_FAULT_MEMORY       _IOWR(KVMIO, 0xd5, \
                                          struct kvm_pre_fault_memory)
+
+/* ---- device attributes (also on /dev/kvm: KVM_X86_GRP_SEV) ---- */
+struct kvm_device_attr {
+    __u32 flags;
+    __u32 group;
+    __u64 attr;
+    __u64 addr;      /* user pointer to the value */
+};
+#define KVM_HAS_DEVICE_ATTR        _IOW(KVMIO,  0xe3, struct kvm_device_attr)
+#define KVM_GET_DEVICE_ATTR        _IOW(KVMIO,  0xe2, struct kvm_device_attr)
 
 /* ---- capabilities (KVM_CHECK_EXTENSION argument) ---- */
 #define KVM_CAP_IRQCHIP                  0

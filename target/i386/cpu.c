@@ -4,6 +4,7 @@
  * vCPU, a sane MSR set, the boot state the machine chose, register dumps.
  */
 #include "qemu/osdep.h"
+#include "sev.h"
 #include "linux/kvm.h"
 #include "qapi/error.h"
 #include "system/kvm.h"
@@ -191,6 +192,19 @@ bool x86_cpu_setup_cpuid(int vcpu_fd, unsigned cpu_index, unsigned ncpus,
             break;
         default:
             break;
+        }
+        if (sev_snp_enabled()) {
+            /* what an SNP guest may not be offered (target/i386/sev.c) */
+            uint32_t idx = e->index;
+
+            e->eax = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_EAX,
+                                        e->eax);
+            e->ebx = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_EBX,
+                                        e->ebx);
+            e->ecx = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_ECX,
+                                        e->ecx);
+            e->edx = sev_snp_mask_cpuid(e->function, idx, SEV_CPUID_EDX,
+                                        e->edx);
         }
     }
     ret = kvm_fd_ioctl(vcpu_fd, KVM_SET_CPUID2, c);

@@ -230,11 +230,11 @@ def build_kernel(root):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     with Timed('unpack', 'unpacking the kernel source'):
-        tar = run(['dpkg-deb', '--fsys-tarfile', deb] and
-                  ['sh', '-c', 'dpkg-deb --fsys-tarfile "$1" | '
-                   'tar -xO --wildcards "./usr/src/linux-source-*.tar.xz" | '
-                   'tar -xJ -C "$2"', 'sh', deb, work])
-        del tar
+        # the .deb holds the tree as one tar.xz: stream it, no copy on disk
+        run(['bash', '-c', 'set -o pipefail; '
+             'dpkg-deb --fsys-tarfile "$1" | '
+             'tar -xO --wildcards "./usr/src/linux-source-*.tar.xz" | '
+             'tar -xJ -C "$2"', 'bash', deb, work])
         srcs = [n for n in os.listdir(work) if n.startswith('linux-source')]
         if len(srcs) != 1:
             raise Failure('unexpected content in %s: %s' % (deb, srcs))
@@ -402,6 +402,7 @@ L2_INIT = r'''#!/bin/busybox sh
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 echo "qemu-gmem initramfs: init reached"
+echo "uptime: $(/bin/busybox cat /proc/uptime)"
 echo "cmdline: $(/bin/busybox cat /proc/cmdline)"
 /bin/busybox grep '^MemTotal:' /proc/meminfo
 /bin/busybox dmesg | /bin/busybox grep 'BIOS-e820:' |
@@ -431,17 +432,18 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 export HOME=/root TMPDIR=/tmp
 . /lab/env
-out=/dev/ttyS1
-echo "### lab: init reached uptime=$(cut -d' ' -f1 /proc/uptime)" > $out
-echo "### lab: kvm $(ls -l /dev/kvm 2>&1)" > $out
+# the second serial port carries the tests' output, the first the kernel's
+exec 3> /dev/ttyS1
+echo "### lab: init reached uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
+echo "### lab: kvm $(ls -l /dev/kvm 2>&1)" >&3
 '''
 
-L1_INIT_TEST = r'''echo "### lab-test-begin %(name)s uptime=$(cut -d' ' -f1 /proc/uptime)" > $out
-timeout -s KILL %(timeout)d %(cmd)s > $out 2>&1 < /dev/null
-echo "### lab-test-end %(name)s rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)" > $out
+L1_INIT_TEST = r'''echo "### lab-test-begin %(name)s uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
+timeout -s KILL %(timeout)d %(cmd)s >&3 2>&3 < /dev/null
+echo "### lab-test-end %(name)s rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)" >&3
 '''
 
-L1_INIT_TAIL = r'''echo "### lab-done" > $out
+L1_INIT_TAIL = r'''echo "### lab-done" >&3
 printf '\000' | dd of=/dev/port bs=1 seek=%d count=1 2>/dev/null
 ''' % DEBUG_EXIT_PORT
 
@@ -514,6 +516,13 @@ def l1_command(kdir, initrd, serial_console, serial_tests, interactive):
            '-device', 'isa-debug-exit,iobase=0x%x,iosize=0x01'
            % DEBUG_EXIT_PORT]
     append = 'console=ttyS0 panic=-1 rdinit=/init'
+    # Without ACPI timers L1 cannot calibrate its TSC against anything
+    # ("tsc: Unable to calibrate against PIT"), and a KVM whose host TSC
+    # frequency is unknown never enters a guest (every KVM_RUN asks for a
+    # clock update that cannot be made).  TCG's TSC is this host's.
+    khz = host_tsc_khz()
+    if khz:
+        append += ' tsc_early_khz=%d' % khz
     if interactive:
         cmd += ['-serial', 'stdio', '-serial', 'file:' + serial_tests]
         append += ' loglevel=4'
@@ -521,6 +530,15 @@ def l1_command(kdir, initrd, serial_console, serial_tests, interactive):
         cmd += ['-serial', 'file:' + serial_console,
                 '-serial', 'file:' + serial_tests]
     return cmd + ['-append', append]
+
+
+def host_tsc_khz():
+    try:
+        with open('/proc/cpuinfo') as f:
+            m = re.search(r'^cpu MHz\s*:\s*([\d.]+)', f.read(), re.M)
+    except OSError:
+        return 0
+    return int(float(m.group(1)) * 1000) if m else 0
 
 
 def check_host():

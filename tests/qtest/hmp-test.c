@@ -53,6 +53,8 @@ static const HmpCase cases[] = {
     { "info kvm", "kvm support: disabled\r\n" },
     /* No -name: QEMU prints nothing at all. */
     { "info name", "" },
+    { "info memory-attributes",
+      "no RAM with a shared/private map (not a confidential guest)\r\n" },
     { "info memdev",
       "memory backend: ram0\r\n"
       "  size:  4194304\r\n"
@@ -135,7 +137,9 @@ static const HmpCase cases[] = {
       "info status  -- show the current VM status (running|paused)\r\n"
       "info name  -- show the current VM name\r\n"
       "info qom-tree [path] -- show QOM composition tree\r\n"
-      "info memdev  -- show memory backends\r\n" },
+      "info memdev  -- show memory backends\r\n"
+      "info memory-attributes  -- show the shared/private state of guest "
+      "RAM\r\n" },
     /* object_add: QEMU's keyval visitor texts, "Error: " in front. */
     { "object_add memory-backend-ram,id=m1,size=0",
       "Error: property 'size' of memory-backend-ram doesn't take value "
