@@ -286,6 +286,7 @@ bool x86_builtin_parse_opts(const char *append, X86BuiltinOpts *opts,
     g_auto(GStrv) words = NULL;
 
     opts->halt = false;
+    opts->convert = false;
     opts->seed = GUEST_DEFAULT_SEED;
     if (!append) {
         return true;
@@ -299,6 +300,8 @@ bool x86_builtin_parse_opts(const char *append, X86BuiltinOpts *opts,
         }
         if (!strcmp(w, "halt")) {
             opts->halt = true;
+        } else if (!strcmp(w, "convert")) {
+            opts->convert = true;
         } else if (g_str_has_prefix(w, "seed=")) {
             if (qemu_strtou64(w + 5, NULL, 0, &opts->seed) < 0) {
                 error_setg(errp, "built-in guest: invalid seed '%s'", w + 5);
@@ -306,7 +309,7 @@ bool x86_builtin_parse_opts(const char *append, X86BuiltinOpts *opts,
             }
         } else {
             error_setg(errp, "built-in guest: unknown option '%s' in "
-                       "-append (known: halt, seed=N)", w);
+                       "-append (known: halt, convert, seed=N)", w);
             return false;
         }
     }
@@ -321,7 +324,8 @@ static GBytes *build_guest_info(const X86RamLayout *layout, unsigned ncpus,
     bi->magic = GUEST_INFO_MAGIC;
     bi->version = GUEST_INFO_VERSION;
     bi->cpu_count = ncpus;
-    bi->flags = opts->halt ? GUEST_FLAG_HALT : 0;
+    bi->flags = (opts->halt ? GUEST_FLAG_HALT : 0) |
+                (opts->convert ? GUEST_FLAG_CONVERT : 0);
     bi->seed = opts->seed;
     bi->known_addr = GUEST_KNOWN_ADDR;
     bi->test_start = GUEST_TEST_START;

@@ -34,6 +34,18 @@
 
 /* flags */
 #define GUEST_FLAG_HALT         (1ULL << 0)  /* halt instead of debug-exit */
+#define GUEST_FLAG_CONVERT      (1ULL << 1)  /* the conversion test */
+
+/*
+ * The conversion test (docs/system/builtin-guest.rst): vCPU i converts the
+ * 2 MiB at GUEST_CONVERT_BASE + i * GUEST_CONVERT_STRIDE.  While it waits
+ * for the host, the region is shared and holds guest_shared_word(); the
+ * host checks it and writes GUEST_CONVERT_GO into the region's first word.
+ */
+#define GUEST_CONVERT_BASE      0x1000000ULL
+#define GUEST_CONVERT_STRIDE    0x400000ULL
+#define GUEST_CONVERT_SIZE      0x200000ULL
+#define GUEST_CONVERT_GO        0x216f672074736f68ULL  /* "host go!" */
 
 /* debug-exit values written to port 0xf4: status = (v << 1) | 1 */
 #define GUEST_DEBUG_EXIT_PORT   0xf4
@@ -67,7 +79,17 @@ typedef struct GuestInfo {
     volatile uint64_t errors[GUEST_MAX_CPUS];
     volatile uint64_t first_bad[GUEST_MAX_CPUS];
     volatile uint64_t bytes[GUEST_MAX_CPUS];
+    /* the conversion test */
+    volatile uint64_t conv_start;      /* set by vCPU 0 after the memory test */
+    volatile uint64_t conv_waiting;    /* vCPUs waiting for the host */
+    volatile uint64_t conv_done;       /* vCPUs other than 0 finished */
+    volatile uint64_t conv_errors[GUEST_MAX_CPUS];
+    volatile uint64_t conv_first_bad[GUEST_MAX_CPUS];
+    volatile uint64_t conv_result;     /* GUEST_CONVERT_PASS / _FAIL */
 } GuestInfo;
+
+#define GUEST_CONVERT_PASS      1
+#define GUEST_CONVERT_FAIL      2
 
 /* The 64-bit word the test leaves at guest-physical address @gpa
  * (8-byte aligned). */
@@ -81,6 +103,18 @@ static inline uint64_t guest_pattern(uint64_t gpa, uint64_t seed)
 static inline uint64_t guest_known_word(uint64_t gpa, uint64_t seed)
 {
     return ~guest_pattern(gpa, seed);
+}
+
+/* What the conversion test writes into private and into shared pages:
+ * distinct from each other, from zero and from the memory pattern. */
+static inline uint64_t guest_private_word(uint64_t gpa, uint64_t seed)
+{
+    return guest_pattern(gpa, seed) ^ 0x2145544156495250ULL;  /* PRIVATE! */
+}
+
+static inline uint64_t guest_shared_word(uint64_t gpa, uint64_t seed)
+{
+    return guest_pattern(gpa, seed) ^ 0x2121444552414853ULL;  /* SHARED!! */
 }
 
 #endif

@@ -4,7 +4,8 @@
  * position-dependent pattern over its share of the RAM above the guest,
  * reads it back, and the first vCPU reports a checksum on the serial port
  * and ends the VM through isa-debug-exit.  Only port I/O: no interrupts,
- * no exceptions, no hypercalls (see docs/system/builtin-guest.rst).
+ * no exceptions; hypercalls only in the conversion test ("convert" on the
+ * command line; see docs/system/builtin-guest.rst).
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -224,6 +225,173 @@ static void piece_work(GuestInfo *bi, unsigned cpu, uint64_t gpa,
     }
 }
 
+
+/* ---- the conversion test (ring 0) ---- */
+
+#define KVM_HC_MAP_GPA_RANGE        12
+#define MAP_GPA_RANGE_PAGE_SZ_2M    1
+#define MAP_GPA_RANGE_ENCRYPTED     (1ULL << 4)
+/* the host has minutes under nested emulation; a spin bound, not a timer */
+#define CONVERT_WAIT_SPINS          (1ULL << 36)
+
+static int use_vmmcall = -1;
+
+/* KVM's hypercall: AMD decodes vmmcall, Intel vmcall (by CPUID vendor). */
+static int64_t map_gpa_range(uint64_t gpa, uint64_t npages, uint64_t attrs)
+{
+    uint64_t ret = KVM_HC_MAP_GPA_RANGE;
+
+    if (use_vmmcall < 0) {
+        uint32_t a = 0, b, c, d;
+
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+        use_vmmcall = b == 0x68747541;    /* "Auth"enticAMD */
+    }
+    if (use_vmmcall) {
+        __asm__ volatile("vmmcall" : "+a"(ret)
+                         : "b"(gpa), "c"(npages), "d"(attrs) : "memory");
+    } else {
+        __asm__ volatile("vmcall" : "+a"(ret)
+                         : "b"(gpa), "c"(npages), "d"(attrs) : "memory");
+    }
+    return (int64_t)ret;
+}
+
+typedef enum { FILL_PRIVATE, FILL_SHARED } FillKind;
+
+static uint64_t fill_word(FillKind k, uint64_t a, uint64_t seed)
+{
+    return k == FILL_PRIVATE ? guest_private_word(a, seed)
+                             : guest_shared_word(a, seed);
+}
+
+static void conv_fill(uint64_t base, FillKind k, uint64_t seed)
+{
+    volatile uint64_t *p = (volatile uint64_t *)base;
+
+    for (uint64_t a = base; a < base + GUEST_CONVERT_SIZE; a += 8) {
+        *p++ = fill_word(k, a, seed);
+    }
+}
+
+/* Count the words of the region that differ from @k's (or zero, k < 0). */
+static uint64_t conv_check(GuestInfo *bi, unsigned cpu, uint64_t base,
+                           int k)
+{
+    volatile uint64_t *p = (volatile uint64_t *)base;
+    uint64_t bad = 0;
+
+    for (uint64_t a = base; a < base + GUEST_CONVERT_SIZE; a += 8) {
+        uint64_t want = k < 0 ? 0 : fill_word((FillKind)k, a, bi->seed);
+
+        if (*p++ != want) {
+            if (!bad && !bi->conv_errors[cpu]) {
+                bi->conv_first_bad[cpu] = a;
+            }
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void conv_expect(GuestInfo *bi, unsigned cpu, int64_t got,
+                        int want_ok)
+{
+    if ((got == 0) != want_ok) {
+        if (!bi->conv_errors[cpu]) {
+            bi->conv_first_bad[cpu] = 1;   /* not an address: a hypercall */
+        }
+        bi->conv_errors[cpu]++;
+    }
+}
+
+/*
+ * What the legacy model promises, on this vCPU's region, which is private
+ * when we start: private data reads back; to shared, the guest sees the
+ * shared copy (zero: nothing ever wrote it); the host sees what the guest
+ * writes there and answers through it; back to private, the private copy
+ * was dropped at the first conversion (zero); to shared again, the shared
+ * copy was dropped at the second one (zero again).  A bad request fails
+ * back to us and changes nothing.
+ */
+static void convert_test(GuestInfo *bi, unsigned cpu)
+{
+    uint64_t base = GUEST_CONVERT_BASE + cpu * GUEST_CONVERT_STRIDE;
+    uint64_t npages = GUEST_CONVERT_SIZE >> 12;
+    volatile uint64_t *go = (volatile uint64_t *)base;
+    uint64_t spins = 0;
+
+    conv_fill(base, FILL_PRIVATE, bi->seed);
+    bi->conv_errors[cpu] += conv_check(bi, cpu, base, FILL_PRIVATE);
+
+    conv_expect(bi, cpu, map_gpa_range(base, npages, 0), 1);
+    bi->conv_errors[cpu] += conv_check(bi, cpu, base, -1);
+    conv_fill(base, FILL_SHARED, bi->seed);
+
+    __atomic_fetch_add(&bi->conv_waiting, 1, __ATOMIC_SEQ_CST);
+    if (cpu == 0) {
+        while (__atomic_load_n(&bi->conv_waiting, __ATOMIC_SEQ_CST) <
+               bi->cpu_count && ++spins < CONVERT_WAIT_SPINS) {
+            cpu_relax();
+        }
+        say("convert: regions shared, waiting for the host\n");
+    }
+    while (*go != GUEST_CONVERT_GO && ++spins < CONVERT_WAIT_SPINS) {
+        cpu_relax();
+    }
+    conv_expect(bi, cpu, *go == GUEST_CONVERT_GO ? 0 : -1, 1);
+
+    conv_expect(bi, cpu, map_gpa_range(base, npages,
+                                       MAP_GPA_RANGE_ENCRYPTED |
+                                       MAP_GPA_RANGE_PAGE_SZ_2M), 1);
+    bi->conv_errors[cpu] += conv_check(bi, cpu, base, -1);
+    conv_fill(base, FILL_PRIVATE, bi->seed);
+    bi->conv_errors[cpu] += conv_check(bi, cpu, base, FILL_PRIVATE);
+
+    conv_expect(bi, cpu, map_gpa_range(base, npages, 0), 1);
+    bi->conv_errors[cpu] += conv_check(bi, cpu, base, -1);
+
+    /* unaligned, and reserved attribute bits: refused, region unchanged */
+    conv_expect(bi, cpu, map_gpa_range(base + 8, 1, MAP_GPA_RANGE_ENCRYPTED),
+                0);
+    conv_expect(bi, cpu, map_gpa_range(base, 1, 1ULL << 40), 0);
+    bi->conv_errors[cpu] += conv_check(bi, cpu, base, -1);
+}
+
+/* vCPU 0: wait for the others at each step, report, end the VM. */
+static void convert_report(GuestInfo *bi, uint64_t n)
+{
+    uint64_t errors = 0;
+
+    bi->conv_start = 1;
+    convert_test(bi, 0);
+    while (__atomic_load_n(&bi->conv_done, __ATOMIC_SEQ_CST) < n - 1) {
+        cpu_relax();
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (bi->conv_errors[i]) {
+            if (!errors) {
+                say("convert: first bad word at ");
+                put_hex(bi->conv_first_bad[i]);
+                puts_raw(" (vCPU ");
+                put_dec(i);
+                puts_raw(")\n");
+            }
+            errors += bi->conv_errors[i];
+        }
+    }
+    if (errors) {
+        bi->conv_result = GUEST_CONVERT_FAIL;
+        say("convert: FAIL: ");
+        put_dec(errors);
+        puts_raw(" errors\n");
+        outb(GUEST_DEBUG_EXIT_PORT, GUEST_EXIT_FAIL);
+        halt_forever();
+    }
+    bi->conv_result = GUEST_CONVERT_PASS;
+    say("convert: round trips done\n");
+}
+
 void guest_main(uint64_t cpu, GuestInfo *bi);
 
 void guest_main(uint64_t cpu, GuestInfo *bi)
@@ -280,6 +448,13 @@ void guest_main(uint64_t cpu, GuestInfo *bi)
 
     if (cpu != 0) {
         __atomic_fetch_add(&bi->cpus_done, 1, __ATOMIC_SEQ_CST);
+        if (bi->flags & GUEST_FLAG_CONVERT) {
+            while (!bi->conv_start) {
+                cpu_relax();
+            }
+            convert_test(bi, cpu);
+            __atomic_fetch_add(&bi->conv_done, 1, __ATOMIC_SEQ_CST);
+        }
         halt_forever();
     }
 
@@ -323,6 +498,9 @@ void guest_main(uint64_t cpu, GuestInfo *bi)
         say("known pattern at ");
         put_hex(bi->known_addr);
         puts_raw("\n");
+    }
+    if (bi->flags & GUEST_FLAG_CONVERT) {
+        convert_report(bi, n);
     }
     say("PASS\n");
     if (bi->flags & GUEST_FLAG_HALT) {

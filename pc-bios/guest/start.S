@@ -7,6 +7,8 @@
  * instruction by instruction but runs user code natively, a factor of
  * about 1000 for the memory loops.  GDT 0x28/0x30 hold the user data/code
  * descriptors the VMM provides; all page-table levels have U/S set.
+ * The conversion test (GUEST_FLAG_CONVERT, bit 1 of the flags at offset 16
+ * of GuestInfo) stays in ring 0: KVM refuses hypercalls from CPL 3.
  */
     .section .text.entry, "ax"
     .code64
@@ -15,6 +17,8 @@ _start:
     cli
     cld
     andq $-16, %rsp
+    testq $2, 16(%rsi)
+    jnz 1f
     movq %rsp, %rax
     pushq $0x2b             /* SS: user data, RPL 3 */
     pushq %rax              /* RSP */

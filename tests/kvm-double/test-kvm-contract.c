@@ -435,6 +435,7 @@ static void run_contract(gconstpointer data)
     }
     if (g_test_verbose()) {
         g_test_message("kernel:\n%s", real_log->str);
+        g_test_message("double:\n%s", dbl_log->str);
     }
     /* line by line, so that a failure names the first disagreement */
     {

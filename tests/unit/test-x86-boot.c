@@ -131,11 +131,15 @@ static void test_builtin_opts(void)
     g_assert_true(x86_builtin_parse_opts("  halt seed=0x42 ", &o,
                                          &error_abort));
     g_assert_true(o.halt);
+    g_assert_false(o.convert);
     g_assert_cmphex(o.seed, ==, 0x42);
+    g_assert_true(x86_builtin_parse_opts("convert", &o, &error_abort));
+    g_assert_true(o.convert);
+    g_assert_false(o.halt);
     g_assert_false(x86_builtin_parse_opts("console=ttyS0", &o, &err));
     g_assert_cmpstr(error_get_pretty(err), ==,
                     "built-in guest: unknown option 'console=ttyS0' in "
-                    "-append (known: halt, seed=N)");
+                    "-append (known: halt, convert, seed=N)");
     error_free(err);
     err = NULL;
     g_assert_false(x86_builtin_parse_opts("seed=pony", &o, &err));

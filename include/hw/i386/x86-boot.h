@@ -53,6 +53,7 @@ typedef struct X86Boot {
 /* Options of the built-in guest, from -append: "halt", "seed=N". */
 typedef struct X86BuiltinOpts {
     bool halt;
+    bool convert;       /* the conversion test (pc-bios/guest/convert.c) */
     uint64_t seed;
 } X86BuiltinOpts;
 
