@@ -534,6 +534,8 @@ int main(int argc, char **argv)
     g_test_add_func("/guest/checksum-model", test_checksum_model);
     for (unsigned b = 0; b < G_N_ELEMENTS(backends); b++) {
         add_case(b, 256 * MiB, 1);
+        /* two vCPUs splitting the RAM, small enough for the nested lab */
+        add_case(b, 64 * MiB, 2);
         /*
          * RAM above the 4 GiB hole, once per backend and with two vCPUs:
          * the guest's run time grows with the RAM it tests (about 15 s per
