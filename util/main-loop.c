@@ -7,7 +7,6 @@ static GMutex bql;
 static __thread bool bql_held;
 static GThread *main_thread;
 static QemuMainLoopExitCheck *exit_check;
-static GMainContext *loop_ctx;
 static GPollFunc glib_poll;
 
 
@@ -48,7 +47,12 @@ void qemu_main_loop_set_exit_check(QemuMainLoopExitCheck *check)
 
 void qemu_notify_event(void)
 {
-    g_main_context_wakeup(loop_ctx ? loop_ctx : g_main_context_default());
+    /*
+     * vCPU threads call this while the main thread may still be entering
+     * its loop: GLib's default context is created once under its own
+     * lock, so ask GLib rather than share a pointer of ours.
+     */
+    g_main_context_wakeup(g_main_context_default());
 }
 
 /*
@@ -67,10 +71,10 @@ static gint main_loop_poll(GPollFD *fds, guint nfds, gint timeout)
 
 int qemu_main_loop(void)
 {
+    GMainContext *loop_ctx = g_main_context_default();
     bool took_lock = false;
     int status = 0;
 
-    loop_ctx = g_main_context_default();
     if (!bql_held) {
         bql_lock();
         took_lock = true;

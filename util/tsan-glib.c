@@ -14,12 +14,19 @@
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 
-/* GLib's own function of that name (the next definition after ours). */
+/*
+ * GLib's own function of that name (the next definition after ours).
+ * Two threads may look it up at once the first time: the pointer is
+ * accessed atomically so that this lookup is no data race itself.
+ */
 #define REAL(name) \
-    static __typeof__(&name) real_##name; \
+    static __typeof__(&name) real_##name##_ptr; \
+    __typeof__(&name) real_##name = \
+        __atomic_load_n(&real_##name##_ptr, __ATOMIC_RELAXED); \
     if (!real_##name) { \
         real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name); \
         g_assert(real_##name); \
+        __atomic_store_n(&real_##name##_ptr, real_##name, __ATOMIC_RELAXED); \
     }
 
 void g_mutex_lock(GMutex *mutex)

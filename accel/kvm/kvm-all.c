@@ -242,7 +242,8 @@ static void kvm_state_reset(KVMState *s)
      * pending[], so this only flags it and drops what is still queued.
      */
     g_mutex_lock(&s->async_lock);
-    s->cancelled = true;
+    /* The worker polls it between ioctls without taking async_lock. */
+    g_atomic_int_set(&s->cancelled, true);
     s->irqchip_pending = false;
     if (s->pending) {
         g_array_set_size(s->pending, 0);
