@@ -59,6 +59,7 @@ typedef enum QemuOptionIndex {
     OPT_QTEST,
     OPT_QTEST_LOG,
     OPT_KERNEL,
+    OPT_BIOS,
     OPT_INITRD,
     OPT_APPEND,
     OPT_DEVICE,
@@ -127,6 +128,8 @@ static const QemuOptionDef qemu_options[] = {
       "qtest protocol on chardev spec dev" },
     { "qtest-log", HAS_ARG, OPT_QTEST_LOG, "-qtest-log file",
       "log the qtest protocol to file" },
+    { "bios", HAS_ARG, OPT_BIOS, "-bios file",
+      "set the filename for the BIOS" },
     { "kernel", HAS_ARG, OPT_KERNEL, "-kernel bzImage",
       "Linux kernel (bzImage) or ELF64 guest" },
     { "initrd", HAS_ARG, OPT_INITRD, "-initrd file",
@@ -176,6 +179,7 @@ typedef struct VLState {
     const char *qtest_spec;
     const char *qtest_log;
     const char *kernel;
+    const char *bios;
     const char *initrd;
     const char *append;
     const char *name;
@@ -1187,6 +1191,9 @@ static int parse_args(VLState *s, int argc, char **argv)
         case OPT_KERNEL:
             s->kernel = optarg;
             break;
+        case OPT_BIOS:
+            s->bios = optarg;
+            break;
         case OPT_INITRD:
             s->initrd = optarg;
             break;
@@ -1382,7 +1389,9 @@ static int qemu_run(VLState *s)
             goto fail;
         }
     }
-    if ((s->kernel && !object_property_set_str(OBJECT(ms), "kernel",
+    if ((s->bios && !object_property_set_str(OBJECT(ms), "firmware",
+                                              s->bios, &err)) ||
+        (s->kernel && !object_property_set_str(OBJECT(ms), "kernel",
                                                 s->kernel, &err)) ||
         (s->initrd && !object_property_set_str(OBJECT(ms), "initrd",
                                                 s->initrd, &err)) ||

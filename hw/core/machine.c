@@ -148,7 +148,22 @@ static void machine_set_kernel(Object *obj, const char *value, Error **errp)
     MachineState *ms = MACHINE(obj);
 
     g_free(ms->kernel_filename);
+    g_free(ms->firmware);
     ms->kernel_filename = g_strdup(value);
+}
+
+static char *machine_get_firmware(Object *obj, Error **errp)
+{
+    return g_strdup(MACHINE(obj)->firmware);
+}
+
+static void machine_set_firmware(Object *obj, const char *value,
+                                 Error **errp)
+{
+    MachineState *ms = MACHINE(obj);
+
+    g_free(ms->firmware);
+    ms->firmware = g_strdup(value);
 }
 
 static char *machine_get_initrd(Object *obj, Error **errp)
@@ -246,6 +261,10 @@ static void machine_class_init(ObjectClass *oc, const void *data)
                                   machine_set_kernel);
     object_class_property_set_description(oc, "kernel",
                                           "Linux kernel image file");
+    object_class_property_add_str(oc, "firmware", machine_get_firmware,
+                                  machine_set_firmware);
+    object_class_property_set_description(oc, "firmware",
+                                          "Firmware image");
     object_class_property_add_str(oc, "initrd", machine_get_initrd,
                                   machine_set_initrd);
     object_class_property_set_description(oc, "initrd",

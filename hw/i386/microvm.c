@@ -11,6 +11,12 @@
 #include "system/kvm.h"
 #include "system/runstate.h"
 #include "hw/i386/cpu-models.h"
+#include "qemu/units.h"
+#include "linux/kvm.h"
+#include "system/hostmem.h"
+#include "system/ramblock.h"
+#include "system/confidential-guest-support.h"
+#include "target/i386/sev.h"
 
 /* QEMU's microvm limit (x86 APIC ids); -smp and query-machines use it. */
 #define MICROVM_TYPE_MAX_CPUS 288
@@ -23,6 +29,8 @@ struct MicrovmMachineState {
     MemoryRegion ram_below_4g;
     MemoryRegion ram_above_4g;
     MemoryRegion reset_port;
+    MemoryRegion bios;         /* -bios, ending at 4 GiB */
+    bool bios_inited;
     SerialState *serial;
     X86Boot boot;
     bool initialized;
@@ -66,6 +74,77 @@ static const MemoryRegionOps reset_port_ops = {
     .read = reset_port_read,
     .write = reset_port_write,
 };
+
+/* Beyond this the image would reach the I/O APIC (0xfec00000). */
+#define MICROVM_BIOS_MAX (16 * MiB)
+
+/*
+ * The -bios image as QEMU's x86 machines map it: the whole file ends at
+ * 4 GiB, read-only for a normal VM.  A confidential guest's copy is
+ * private memory (SNP has no read-only slots), written while shared and
+ * measured by the launch.
+ */
+static bool microvm_map_bios(MicrovmMachineState *mms, const char *name,
+                             Error **errp)
+{
+    g_autofree uint8_t *img = NULL;
+    uint32_t flags = host_memory_backend_cgs_ram_flags();
+    bool cgs = flags != 0;
+    gsize size = 0;
+    uint64_t base;
+    bool ok;
+
+    if (!g_file_get_contents(name, (char **)&img, &size, NULL) ||
+        size == 0 || size % (64 * KiB)) {
+        /* QEMU's x86_bios_rom_init() prints this one with "qemu: " */
+        error_setg(errp, "could not load PC BIOS '%s'", name);
+        error_set_report_prefix(errp, "qemu");
+        return false;
+    }
+    if (size > MICROVM_BIOS_MAX) {
+        error_setg(errp, "qemu-gmem's microvm maps at most %llu MiB of "
+                   "firmware; '%s' has %zu bytes",
+                   (unsigned long long)(MICROVM_BIOS_MAX / MiB), name,
+                   (size_t)size);
+        return false;
+    }
+    base = X86_ABOVE_4G_BASE - size;
+    if (flags & RAM_GUEST_MEMFD_IN_PLACE) {
+        int fd = kvm_create_guest_memfd(size, GUEST_MEMFD_FLAG_MMAP |
+                                        GUEST_MEMFD_FLAG_INIT_SHARED, errp);
+
+        ok = fd >= 0 &&
+             memory_region_init_ram_from_fd(&mms->bios, OBJECT(mms),
+                                            "pc.bios", size,
+                                            RAM_SHARED |
+                                            RAM_GUEST_MEMFD_SHARED | flags,
+                                            fd, 0, errp);
+    } else {
+        ok = memory_region_init_ram_flags_nomigrate(&mms->bios, OBJECT(mms),
+                                                    "pc.bios", size, flags,
+                                                    errp);
+    }
+    if (!ok) {
+        return false;
+    }
+    mms->bios_inited = true;
+    if (!cgs) {
+        memory_region_set_readonly(&mms->bios, true);
+    }
+    memory_region_add_subregion(get_system_memory(), base, &mms->bios);
+    /* legacy private memory starts private: share it for the copy */
+    if ((flags & RAM_GUEST_MEMFD) &&
+        kvm_convert_memory(base, size, false, errp) < 0) {
+        return false;
+    }
+    memcpy(memory_region_get_ram_ptr(&mms->bios), img, size);
+    if (cgs && sev_snp_enabled()) {
+        return sev_snp_add_firmware(img, size,
+                                    memory_region_get_ram_ptr(&mms->bios),
+                                    errp);
+    }
+    return true;
+}
 
 static void microvm_machine_init(MachineState *ms, Error **errp)
 {
@@ -129,7 +208,18 @@ static void microvm_machine_init(MachineState *ms, Error **errp)
         return;
     }
 
-    if (!x86_boot_prepare(&mms->boot, &mms->layout, ncpus,
+    if (ms->firmware) {
+        if (ms->kernel_filename) {
+            /* QEMU boots -kernel through an option ROM of the firmware */
+            error_setg(errp, "qemu-gmem's microvm boots -kernel directly; "
+                       "it cannot be combined with -bios");
+            return;
+        }
+        if (!microvm_map_bios(mms, ms->firmware, errp)) {
+            return;
+        }
+        x86_boot_prepare_firmware(&mms->boot, ncpus);
+    } else if (!x86_boot_prepare(&mms->boot, &mms->layout, ncpus,
                           ms->kernel_filename, ms->initrd_filename,
                           ms->kernel_cmdline, errp)) {
         return;
@@ -169,6 +259,13 @@ static void microvm_machine_finalize(Object *obj)
             memory_region_finalize(&mms->ram_above_4g);
         }
         memory_region_finalize(&mms->reset_port);
+        if (mms->bios_inited) {
+            if (memory_region_is_mapped(&mms->bios)) {
+                memory_region_del_subregion(get_system_memory(), &mms->bios);
+            }
+            memory_region_finalize(&mms->bios);
+            mms->bios_inited = false;
+        }
         memory_region_transaction_commit();
         mms->initialized = false;
     }

@@ -681,6 +681,24 @@ bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
     return ok;
 }
 
+void x86_boot_prepare_firmware(X86Boot *boot, unsigned ncpus)
+{
+    X86BootState *st = &boot->cpu[0];
+
+    memset(boot, 0, sizeof(*boot));
+    boot->kind = X86_BOOT_FIRMWARE;
+    /* empty, but present: every reset puts vCPU 0 back at the vector */
+    boot->blobs = g_ptr_array_new_with_free_func(blob_free);
+    boot->ncpus = MIN(ncpus, (unsigned)ARRAY_SIZE(boot->cpu));
+    boot->nstart = 1;
+    st->cs = 0xf000;
+    st->cs_base = 0xffff0000;
+    st->rip = 0xfff0;
+    st->cr0 = 0x60000010;      /* CD | NW | ET, as after RESET */
+    st->gdt_limit = 0xffff;
+    st->rflags = 0x2;
+}
+
 bool x86_boot_load(X86Boot *boot, Error **errp)
 {
     for (guint i = 0; boot->blobs && i < boot->blobs->len; i++) {

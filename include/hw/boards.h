@@ -48,6 +48,7 @@ struct MachineState {
     MemoryRegion *ram;             /* backend's region */
     unsigned smp_cpus;
     char *kernel_filename;
+    char *firmware;                /* -bios / firmware= */
     char *initrd_filename;
     char *kernel_cmdline;
     bool mem_merge, dump_guest_core;

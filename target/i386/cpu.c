@@ -353,6 +353,9 @@ bool x86_cpu_put_boot_state(int vcpu_fd, const X86BootState *st,
         return false;
     }
     seg_flat(&sregs.cs, st->cs, true, st->long_mode);
+    if (!st->long_mode && st->cs_base) {
+        sregs.cs.base = st->cs_base;
+    }
     seg_flat(&sregs.ds, st->ds, false, st->long_mode);
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
     if (st->long_mode || st->cr0) {

@@ -50,7 +50,22 @@ typedef struct CliErrorCase {
  */
 #define E_NEW(msg) PFX msg "\n"
 
+/* microvm on KVM with -bios (the image is read at machine init) */
+#define MV "-machine", "microvm", "-accel", "kvm", "-m", "16M", \
+           "-display", "none", "-nodefaults"
+
 static const CliErrorCase cases[] = {
+    /* -bios, in QEMU's x86_bios_rom_init() words */
+    { "bios-missing", { MV, "-bios", "@TMP@/no-such.bin" },
+      "qemu: could not load PC BIOS '@TMP@/no-such.bin'\n", NEED_KVM },
+    { "bios-not-64k-multiple", { MV, "-bios", "@TMP@/bios-4k.bin" },
+      "qemu: could not load PC BIOS '@TMP@/bios-4k.bin'\n", NEED_KVM },
+    { "bios-empty", { MV, "-bios", "@TMP@/bios-empty.bin" },
+      "qemu: could not load PC BIOS '@TMP@/bios-empty.bin'\n", NEED_KVM },
+    { "bios-with-kernel", { MV, "-bios", "@TMP@/bios-64k.bin", "-kernel",
+                            "@TMP@/bios-64k.bin" },
+      E_NEW("qemu-gmem's microvm boots -kernel directly; it cannot be "
+            "combined with -bios"), NEED_KVM },
     /* Sizes */
     { "size-zero-ram", { QT, OBJ("memory-backend-ram,id=m0,size=0") },
       E_NEW("property 'size' of memory-backend-ram doesn't take value '0'") },
@@ -398,6 +413,12 @@ static char *subst(const char *s)
     return g_string_free(out, FALSE);
 }
 
+/* g_ptr_array_sort() passes pointers to the elements */
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
 /* Sorted names in @dir whose name contains @filter (NULL: all). */
 static char *dir_listing(const char *dir, const char *filter)
 {
@@ -414,7 +435,7 @@ static char *dir_listing(const char *dir, const char *filter)
         }
         g_dir_close(d);
     }
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, cmp_names);
     g_ptr_array_add(names, NULL);
     joined = g_strjoinv("\n", (char **)names->pdata);
     g_ptr_array_free(names, TRUE);
@@ -516,6 +537,19 @@ int main(int argc, char **argv)
     tmp_dir = g_dir_make_tmp("qemu-gmem-cli-XXXXXX", NULL);
     g_assert(tmp_dir);
     host_has_hugepages = read_free_hugepages();
+    /* the -bios cases' images, there before and after every case */
+    {
+        g_autofree char *z = g_malloc0(64 * 1024);
+        g_autofree char *f4k = g_build_filename(tmp_dir, "bios-4k.bin", NULL);
+        g_autofree char *f0 = g_build_filename(tmp_dir, "bios-empty.bin",
+                                               NULL);
+        g_autofree char *f64k = g_build_filename(tmp_dir, "bios-64k.bin",
+                                                 NULL);
+
+        g_assert_true(g_file_set_contents(f4k, z, 4096, NULL));
+        g_assert_true(g_file_set_contents(f0, z, 0, NULL));
+        g_assert_true(g_file_set_contents(f64k, z, 64 * 1024, NULL));
+    }
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *path = g_strdup_printf("/cli-errors/%s", cases[i].name);
@@ -524,6 +558,12 @@ int main(int argc, char **argv)
         g_free(path);
     }
     ret = g_test_run();
+    for (const char *const *f = (const char *const[]){ "bios-4k.bin",
+             "bios-empty.bin", "bios-64k.bin", NULL }; *f; f++) {
+        g_autofree char *p = g_build_filename(tmp_dir, *f, NULL);
+
+        g_unlink(p);
+    }
     g_rmdir(tmp_dir);
     g_free(tmp_dir);
     return ret;

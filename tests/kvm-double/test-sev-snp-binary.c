@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include "../unit/ovmf-amdsev-fetch.h"
 
 #define SNP "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1"
 /* the in-place command line */
@@ -175,9 +176,155 @@ static void test_in_place_needs_v7_kernel(void)
     result_free(&r);
 }
 
+/* Count the log lines starting with @prefix. */
+static unsigned count_lines(const char *lines, const char *prefix)
+{
+    g_auto(GStrv) l = g_strsplit(lines, "\n", -1);
+    unsigned n = 0;
+
+    for (char **p = l; *p; p++) {
+        n += g_str_has_prefix(*p, prefix);
+    }
+    return n;
+}
+
+/*
+ * -bios OVMF.amdsev.fd: the image is the first LAUNCH_UPDATE (NORMAL, the
+ * whole file ending at 4 GiB), then its metadata regions (ZERO, one
+ * SECRETS, one CPUID), no built-in guest; both models, one digest.
+ */
+static void test_bios_ovmf(gconstpointer path)
+{
+    const char *inplace_env[] = { "QEMU_KVM_DOUBLE=inplace-v7", NULL };
+    const char *legacy_env[] = { "QEMU_KVM_DOUBLE=lab-7.3", NULL };
+    g_autofree char *args[2] = { NULL, NULL }, *first = NULL;
+    g_autofree char *digest[2] = { NULL, NULL };
+    GStatBuf st;
+
+    if (!path) {
+        g_test_skip(g_getenv("OVMF_AMDSEV_SKIP"));
+        return;
+    }
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    first = g_strdup_printf("KVM_SEV_SNP_LAUNCH_UPDATE gpa 0x%llx len 0x%llx "
+                            "type 1 ", (4ULL << 30) - (unsigned long long)
+                            st.st_size, (unsigned long long)st.st_size);
+    args[0] = g_strdup_printf(IN_PLACE_ARGS " -bios %s -S -qmp stdio",
+                              (const char *)path);
+    args[1] = g_strdup_printf("-object " SNP " -machine microvm,"
+                              "confidential-guest-support=sev0 -m 256M "
+                              "-bios %s -S -qmp stdio", (const char *)path);
+    for (int m = 0; m < 2; m++) {
+        g_autofree char *lines = NULL;
+        const char *upd;
+        Result r;
+
+        run(m ? legacy_env : inplace_env, args[m], QMP_RUN, &r);
+        g_assert_cmpstr(r.err, ==, "");
+        g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+        g_assert_nonnull(strstr(r.out, "\"state\": \"running\""));
+        lines = sev_lines(r.log);
+        g_test_message("-bios OVMF.amdsev.fd, %s:\n%s",
+                       m ? "legacy" : "in-place", lines);
+        upd = strstr(lines, "KVM_SEV_SNP_LAUNCH_UPDATE");
+        g_assert_nonnull(upd);
+        g_assert_true(g_str_has_prefix(upd, first));
+        g_assert_nonnull(strstr(upd, m ? " uaddr hva " : " uaddr 0 "));
+        /* nothing else NORMAL: the built-in guest is not loaded */
+        g_assert_cmpuint(count_lines(lines, "KVM_SEV_SNP_LAUNCH_UPDATE"), >,
+                         3);
+        g_assert_null(strstr(upd + strlen(first), " type 1 "));
+        g_assert_null(strstr(upd + strlen(first), " type 2 "));
+        g_assert_null(strstr(upd + strlen(first), " type 4 "));
+        g_assert_nonnull(strstr(upd, " type 3 "));
+        g_assert_true(strstr(upd, " type 5 ") ==
+                      g_strrstr(upd, " type 5 "));
+        g_assert_true(strstr(upd, " type 6 ") ==
+                      g_strrstr(upd, " type 6 "));
+        g_assert_nonnull(strstr(upd, " type 5 "));
+        g_assert_nonnull(strstr(upd, " type 6 "));
+        assert_finish_last(lines);
+        digest[m] = digest_of(r.log);
+        result_free(&r);
+    }
+    g_assert_cmpstr(digest[0], ==, digest[1]);
+    g_test_message("digest %s (both)", digest[0]);
+}
+
+/* A -bios image without OVMF's metadata cannot be launched as SNP. */
+static void test_bios_without_metadata(void)
+{
+    const char *env[] = { "QEMU_KVM_DOUBLE=inplace-v7", NULL };
+    g_autofree char *dir = g_dir_make_tmp("sev-bios-XXXXXX", NULL);
+    g_autofree char *fw = g_build_filename(dir, "plain.bin", NULL);
+    g_autofree char *zeros = g_malloc0(64 * 1024);
+    g_autofree char *args = NULL;
+    g_autoptr(GDir) d = NULL;
+    Result r;
+
+    g_assert_true(g_file_set_contents(fw, zeros, 64 * 1024, NULL));
+    args = g_strdup_printf(IN_PLACE_ARGS " -bios %s", fw);
+    run(env, args, NULL, &r);
+    g_assert_cmpstr(r.err, ==, "qemu-system-x86_64: Failed to locate SEV "
+                    "metadata header\n");
+    g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+    g_assert_null(strstr(r.log, "KVM_SEV_SNP_LAUNCH_UPDATE"));
+    g_assert_null(strstr(r.log, "KVM_SEV_SNP_LAUNCH_FINISH"));
+    /* nothing left behind in the directory the image came from */
+    g_unlink(fw);
+    d = g_dir_open(dir, 0, NULL);
+    g_assert_null(g_dir_read_name(d));
+    g_rmdir(dir);
+    result_free(&r);
+}
+
+/*
+ * A second sev-snp-guest the machine does not link is only an object, as
+ * in QEMU: one launch, of sev0, and sev1 still listed.
+ */
+static void test_second_cgs_unused(void)
+{
+    const char *env[] = { "QEMU_KVM_DOUBLE=lab-7.3", NULL };
+    g_autofree char *lines = NULL;
+    Result r;
+
+    run(env, "-object " SNP " -object sev-snp-guest,id=sev1,cbitpos=51,"
+        "reduced-phys-bits=1,policy=0x30000 -machine microvm,"
+        "confidential-guest-support=sev0 -m 256M -S -qmp stdio",
+        "{\"execute\": \"qmp_capabilities\"}\n"
+        "{\"execute\": \"query-sev\"}\n"
+        "{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
+        "\"/machine\", \"property\": \"confidential-guest-support\"}}\n"
+        "{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
+        "\"/objects/sev1\", \"property\": \"type\"}}\n"
+        "{\"execute\": \"quit\"}\n", &r);
+    g_assert_cmpstr(r.err, ==, "");
+    g_assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+    g_assert_nonnull(strstr(r.out, "\"state\": \"running\""));
+    g_assert_nonnull(strstr(r.out, "{\"return\": \"/objects/sev0\"}"));
+    g_assert_nonnull(strstr(r.out, "{\"return\": \"sev-snp-guest\"}"));
+    lines = sev_lines(r.log);
+    g_assert_cmpuint(count_lines(lines, "KVM_SEV_INIT2 "), ==, 1);
+    g_assert_cmpuint(count_lines(lines, "KVM_SEV_SNP_LAUNCH_START "), ==, 1);
+    g_assert_cmpuint(count_lines(lines, "KVM_SEV_SNP_LAUNCH_FINISH "), ==, 1);
+    result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
+    g_autofree char *amdsev = NULL, *skip = NULL;
+
     g_test_init(&argc, &argv, NULL);
+    amdsev = ovmf_amdsev_fetch(&skip);
+    if (skip) {
+        g_setenv("OVMF_AMDSEV_SKIP", skip, true);
+    }
+    g_test_add_data_func("/sev-snp/binary/bios-ovmf", amdsev,
+                         test_bios_ovmf);
+    g_test_add_func("/sev-snp/binary/bios-without-metadata",
+                    test_bios_without_metadata);
+    g_test_add_func("/sev-snp/binary/second-cgs-unused",
+                    test_second_cgs_unused);
     g_test_add_func("/sev-snp/binary/launches", test_launches);
     g_test_add_func("/sev-snp/binary/fails-midway", test_fails_midway);
     g_test_add_func("/sev-snp/binary/in-place-needs-v7",

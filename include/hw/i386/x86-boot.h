@@ -39,6 +39,7 @@ typedef enum X86BootKind {
     X86_BOOT_BUILTIN,    /* the embedded memory tester */
     X86_BOOT_LINUX,      /* bzImage */
     X86_BOOT_ELF,        /* ELF64 executable */
+    X86_BOOT_FIRMWARE,   /* -bios: the BSP at the reset vector */
 } X86BootKind;
 
 typedef struct X86Boot {
@@ -69,6 +70,12 @@ bool x86_builtin_parse_opts(const char *append, X86BuiltinOpts *opts,
 bool x86_boot_prepare(X86Boot *boot, const X86RamLayout *layout,
                       unsigned ncpus, const char *kernel, const char *initrd,
                       const char *append, Error **errp);
+/*
+ * Boot firmware the machine mapped below 4 GiB: nothing is loaded, vCPU 0
+ * starts at the architectural reset vector (real mode, CS 0xf000 with
+ * base 0xffff0000, IP 0xfff0) and the others wait for INIT/SIPI.
+ */
+void x86_boot_prepare_firmware(X86Boot *boot, unsigned ncpus);
 /* Copy the blobs into guest RAM and hand the vCPU states to the
  * accelerator; at init and on reset. */
 /*

@@ -23,6 +23,8 @@ typedef struct X86BootState {
     uint64_t gdt_base;
     uint16_t gdt_limit;
     uint16_t cs, ds;
+    /* real mode: a nonzero base replaces cs << 4 (the reset vector) */
+    uint64_t cs_base;
 } X86BootState;
 
 /*
