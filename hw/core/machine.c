@@ -148,7 +148,6 @@ static void machine_set_kernel(Object *obj, const char *value, Error **errp)
     MachineState *ms = MACHINE(obj);
 
     g_free(ms->kernel_filename);
-    g_free(ms->firmware);
     ms->kernel_filename = g_strdup(value);
 }
 
@@ -309,6 +308,7 @@ static void machine_instance_finalize(Object *obj)
     }
     g_free(ms->ram_memdev_id);
     g_free(ms->accel);
+    g_free(ms->firmware);
     g_free(ms->kernel_filename);
     g_free(ms->initrd_filename);
     g_free(ms->kernel_cmdline);

@@ -197,8 +197,9 @@ static void test_bios_ovmf(gconstpointer path)
 {
     const char *inplace_env[] = { "QEMU_KVM_DOUBLE=inplace-v7", NULL };
     const char *legacy_env[] = { "QEMU_KVM_DOUBLE=lab-7.3", NULL };
-    g_autofree char *args[2] = { NULL, NULL }, *first = NULL;
-    g_autofree char *digest[2] = { NULL, NULL };
+    /* g_autofree on an array would free only its first element */
+    char *args[2] = { NULL, NULL }, *digest[2] = { NULL, NULL };
+    g_autofree char *first = NULL;
     GStatBuf st;
 
     if (!path) {
@@ -249,6 +250,10 @@ static void test_bios_ovmf(gconstpointer path)
     }
     g_assert_cmpstr(digest[0], ==, digest[1]);
     g_test_message("digest %s (both)", digest[0]);
+    for (int m = 0; m < 2; m++) {
+        g_free(args[m]);
+        g_free(digest[m]);
+    }
 }
 
 /* A -bios image without OVMF's metadata cannot be launched as SNP. */
