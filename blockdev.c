@@ -56,6 +56,58 @@ json_t *blockdev_parse_option(const char *arg, Error **errp)
     return options;
 }
 
+/* One -blockdev, parsed at option time and opened after early objects. */
+typedef struct BlockdevQueued {
+    char *loc;                  /* "-blockdev ARG", QEMU's error location */
+    json_t *options;
+} BlockdevQueued;
+
+static GPtrArray *blockdev_queue;
+
+bool blockdev_queue_option(const char *optname, const char *arg,
+                           Error **errp)
+{
+    json_t *options = blockdev_parse_option(arg, errp);
+    BlockdevQueued *q;
+
+    if (!options) {
+        error_prepend(errp, "-%s %s: ", optname, arg);
+        return false;
+    }
+    if (!blockdev_queue) {
+        blockdev_queue = g_ptr_array_new();
+    }
+    q = g_new0(BlockdevQueued, 1);
+    q->loc = g_strdup_printf("-%s %s", optname, arg);
+    q->options = options;
+    g_ptr_array_add(blockdev_queue, q);
+    return true;
+}
+
+bool blockdev_open_queued(Error **errp)
+{
+    bool ok = true;
+    guint i;
+
+    for (i = 0; blockdev_queue && i < blockdev_queue->len; i++) {
+        BlockdevQueued *q = g_ptr_array_index(blockdev_queue, i);
+
+        /* unlike -object, QEMU keeps the option's location here */
+        if (ok && !blockdev_add(q->options, errp)) {
+            error_prepend(errp, "%s: ", q->loc);
+            ok = false;
+        }
+        json_decref(q->options);
+        g_free(q->loc);
+        g_free(q);
+    }
+    if (blockdev_queue) {
+        g_ptr_array_free(blockdev_queue, TRUE);
+        blockdev_queue = NULL;
+    }
+    return ok;
+}
+
 void blockdev_close_all_bdrv_states(void)
 {
     GList *l;

@@ -69,6 +69,14 @@ json_t *bdrv_named_nodes_list(bool flat);
  */
 bool blockdev_add(json_t *options, Error **errp);
 json_t *blockdev_parse_option(const char *arg, Error **errp);
+/*
+ * -blockdev: parse now (errors prefixed "-blockdev ARG: "), open in
+ * blockdev_open_queued() once the early objects exist, with the same
+ * prefix, as QEMU does.  The queue is emptied either way.
+ */
+bool blockdev_queue_option(const char *optname, const char *arg,
+                           Error **errp);
+bool blockdev_open_queued(Error **errp);
 void blockdev_close_all_bdrv_states(void);
 
 #endif
