@@ -232,35 +232,27 @@ BlockDriverState *bdrv_open_blockdev(json_t *options, Error **errp)
     return bdrv_open_common(json_deep_copy(options), errp);
 }
 
+static void set_default_bool(json_t *obj, const char *key, bool value)
+{
+    if (!json_object_get(obj, key)) {
+        json_object_set_new(obj, key, json_boolean(value));
+    }
+}
+
 /* A child made inline takes what its parent says, unless it says itself. */
 static void bdrv_inherit_options(BlockDriverState *parent, json_t *child)
 {
     json_t *cache = json_object_get(child, "cache");
 
-    if (!json_object_get(child, "read-only")) {
-        json_object_set_new(child, "read-only",
-                            json_boolean(parent->read_only));
-    }
-    if (!json_object_get(child, "auto-read-only")) {
-        json_object_set_new(child, "auto-read-only",
-                            json_boolean(parent->auto_read_only));
-    }
-    if (!json_object_get(child, "force-share")) {
-        json_object_set_new(child, "force-share",
-                            json_boolean(parent->force_share));
-    }
+    set_default_bool(child, "read-only", parent->read_only);
+    set_default_bool(child, "auto-read-only", parent->auto_read_only);
+    set_default_bool(child, "force-share", parent->force_share);
     if (!cache) {
         cache = json_object();
         json_object_set_new(child, "cache", cache);
     }
-    if (!json_object_get(cache, "direct")) {
-        json_object_set_new(cache, "direct",
-                            json_boolean(parent->cache_direct));
-    }
-    if (!json_object_get(cache, "no-flush")) {
-        json_object_set_new(cache, "no-flush",
-                            json_boolean(parent->cache_no_flush));
-    }
+    set_default_bool(cache, "direct", parent->cache_direct);
+    set_default_bool(cache, "no-flush", parent->cache_no_flush);
     /* QEMU lets children below a node pass discards on. */
     if (!json_object_get(child, "discard")) {
         json_object_set_new(child, "discard", json_string("unmap"));
@@ -582,6 +574,30 @@ bool bdrv_is_base_option(const char *key)
 }
 
 /*
+ * QEMU shows list options of objects flattened ("set-state.0.event");
+ * lists of permissions do not define the data and are left out.
+ */
+static void bdrv_flatten_rules(json_t *full, const char *key, json_t *list)
+{
+    size_t i;
+    json_t *elem;
+
+    json_array_foreach(list, i, elem) {
+        const char *sub;
+        json_t *v;
+
+        if (!json_is_object(elem)) {
+            continue;
+        }
+        json_object_foreach(elem, sub, v) {
+            g_autofree char *name = g_strdup_printf("%s.%zu.%s", key, i, sub);
+
+            json_object_set(full, name, v);
+        }
+    }
+}
+
+/*
  * The options that define the node's data, QEMU's "full open options":
  * the driver, the driver's own members and, for a filter, its child's.
  */
@@ -597,6 +613,8 @@ static json_t *bdrv_full_open_options(BlockDriverState *bs)
 
         if (child) {
             json_object_set_new(full, key, bdrv_full_open_options(child));
+        } else if (json_is_array(v)) {
+            bdrv_flatten_rules(full, key, v);
         } else if (!bdrv_is_base_option(key) && strcmp(key, "latency-ns")) {
             json_object_set(full, key, v);
         }

@@ -284,6 +284,103 @@ static void test_cmdline(void)
                     "expects integer\n");
 }
 
+/*
+ * The dotted -blockdev form with nested keys; every text compared whole
+ * with QEMU 7.2's for the same command line (QEMU's keyval parser and
+ * its keyval input visitor).
+ */
+static const struct {
+    const char *arg;
+    const char *error;
+} dotted_cases[] = {
+    { "driver=blkdebug,node-name=b,image.driver=null-co,image.bogus=1",
+      "Parameter 'image.bogus' is unexpected" },
+    { "driver=blkdebug,node-name=b,image.size=1",
+      "Parameter 'image.driver' is missing" },
+    { "driver=blkdebug,node-name=b,image.driver=null-co,image.size=x",
+      "Parameter 'image.size' expects integer" },
+    { "driver=blkdebug,node-name=b,image=n0,image.driver=null-co",
+      "Parameters 'image.*' used inconsistently" },
+    { "driver=blkdebug,node-name=b,image.driver=null-co,"
+      "inject-error.0.event=none,inject-error.1.event=bogus",
+      "Parameter 'event' does not accept value 'bogus'" },
+    { "driver=blkdebug,node-name=b,image.driver=null-co,"
+      "inject-error.1.event=none",
+      "Parameter 'inject-error.0' missing" },
+    { "driver=blkdebug,node-name=b,image.driver=null-co,"
+      "inject-error.0.event=none,inject-error.0.errno=x",
+      "Parameter 'inject-error.0.errno' expects integer" },
+    { "driver=null-co,node-name=c,cache.direct=maybe",
+      "Parameter 'cache.direct' expects 'on' or 'off'" },
+    { "driver=null-co,node-name=c,cache.direct=on,cache.foo=1",
+      "Parameter 'cache.foo' is unexpected" },
+    { "driver=null-co,node-name=c,cache=on",
+      "Invalid parameter type for 'cache', expected: object" },
+    { "driver=blkdebug,node-name=b,image.driver=null-co,"
+      "take-child-perms.0=write,take-child-perms.1=bad",
+      "Parameter 'null' does not accept value 'bad'" },
+};
+
+static void test_cmdline_dotted_errors(void)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(dotted_cases); i++) {
+        const char *argv[] = {
+            "-machine", "none", "-nodefaults",
+            "-blockdev", "driver=null-co,node-name=n0",
+            "-blockdev", dotted_cases[i].arg, NULL
+        };
+        g_autofree char *out = NULL, *err = NULL;
+        g_autofree char *expected = g_strdup_printf(
+            "qemu-system-x86_64: -blockdev %s: %s\n", dotted_cases[i].arg,
+            dotted_cases[i].error);
+
+        g_assert_cmpint(qtest_run_binary(argv, &out, &err, 30), ==, 1);
+        g_assert_cmpstr(err, ==, expected);
+    }
+}
+
+/* The dotted form builds the same graph as the JSON one. */
+static void test_cmdline_dotted_graph(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine none -blockdev driver=null-co,node-name=n0 "
+        "-blockdev driver=blkdebug,node-name=b,image.driver=null-co,"
+        "image.node-name=c,image.size=1048576,"
+        "inject-error.0.event=none,inject-error.0.sector=3,"
+        "set-state.0.event=pwritev,set-state.0.new_state=2,"
+        "cache.no-flush=on "
+        "-blockdev driver=blkdebug,node-name=r,image=n0");
+    json_t *list = named_nodes(qts);
+    /* newest first; a parent takes its name before its inline child */
+    json_t *r = json_array_get(list, 0);
+    json_t *b = json_array_get(list, 2);
+    json_t *c = json_array_get(list, 1);
+
+    g_assert_cmpint(json_array_size(list), ==, 4);
+    g_assert_cmpstr(json_string_value(json_object_get(r, "node-name")), ==,
+                    "r");
+    g_assert_cmpstr(json_string_value(json_object_get(
+        json_array_get(json_object_get(r, "children"), 0), "node-name")),
+        ==, "n0");
+    /* QEMU's file name for these options, up to member order */
+    g_assert_cmpstr(json_string_value(json_object_get(b, "file")), ==,
+                    "json:{\"driver\": \"blkdebug\", \"image\": "
+                    "{\"driver\": \"null-co\", \"size\": 1048576}, "
+                    "\"inject-error.0.event\": \"none\", "
+                    "\"inject-error.0.sector\": 3, "
+                    "\"set-state.0.event\": \"pwritev\", "
+                    "\"set-state.0.new_state\": 2}");
+    /* the inline child inherited cache.no-flush */
+    g_assert_cmpstr(json_string_value(json_object_get(c, "node-name")), ==,
+                    "c");
+    g_assert_true(json_is_true(json_object_get(json_object_get(c, "cache"),
+                                               "no-flush")));
+    json_decref(list);
+    qtest_quit(qts);
+}
+
 static void test_cmdline_nodes(void)
 {
     QTestState *qts = qtest_init("-machine none "
@@ -310,5 +407,9 @@ int main(int argc, char **argv)
     g_test_add_func("/blockdev/fifo-content", test_fifo_content);
     g_test_add_func("/blockdev/cmdline-errors", test_cmdline);
     g_test_add_func("/blockdev/cmdline-nodes", test_cmdline_nodes);
+    g_test_add_func("/blockdev/cmdline-dotted-errors",
+                    test_cmdline_dotted_errors);
+    g_test_add_func("/blockdev/cmdline-dotted-graph",
+                    test_cmdline_dotted_graph);
     return g_test_run();
 }
