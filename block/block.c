@@ -215,10 +215,12 @@ static BlockDriverState *bdrv_open_common(json_t *options, Error **errp)
         goto fail_early;
     }
     bs->opaque = g_malloc0(drv->instance_size);
+    bs->opening = true;
     if (!drv->bdrv_open(bs, options, errp)) {
         bdrv_delete(bs);
         return NULL;
     }
+    bs->opening = false;
     return bs;
 
 fail_early:
@@ -273,6 +275,12 @@ BdrvChild *bdrv_open_child(BlockDriverState *parent, json_t *ref,
         if (!bs) {
             error_setg(errp, "Cannot find device='%s' nor node-name='%s'",
                        name, name);
+            return NULL;
+        }
+        /* only the parent and its ancestors are still being opened */
+        if (bs->opening) {
+            error_setg(errp, "Making '%s' a %s child of '%s' would create a "
+                       "cycle", name, role, parent->node_name);
             return NULL;
         }
         bdrv_ref(bs);

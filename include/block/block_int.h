@@ -75,6 +75,7 @@ struct BlockDriverState {
     BlockdevDetectZeroesOptions detect_zeroes;
     uint32_t request_alignment; /* 1 unless a driver asks for more */
     uint32_t max_transfer;      /* 0: no limit */
+    bool opening;               /* its driver's open has not returned yet */
 };
 
 extern const BlockDriver bdrv_null_co;

@@ -142,6 +142,15 @@ static const BadCase bad_cases[] = {
     { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
           "\"image\": \"nowhere\"}"),
       "Cannot find device='nowhere' nor node-name='nowhere'" },
+    /* bdrv_attach_child_noperm */
+    { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
+          "\"image\": \"x\"}"),
+      "Making 'x' a image child of 'x' would create a cycle" },
+    /* QEMU 7.2 fails an assertion here; the same error, one level down */
+    { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
+          "\"image\": {\"driver\": \"blkdebug\", \"node-name\": \"y\", "
+          "\"image\": \"x\"}}"),
+      "Making 'x' a image child of 'y' would create a cycle" },
     /* read_config */
     { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
           "\"config\": \"/nonexistent/blkdebug.conf\", "
