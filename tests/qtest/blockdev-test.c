@@ -169,6 +169,21 @@ static const BadCase bad_cases[] = {
       "Invalid parameter type for 'size', expected: integer" },
     { ADD("{\"driver\": \"null-co\", \"node-name\": \"x\", \"bogus\": 1}"),
       "Parameter 'bogus' is unexpected" },
+    /* enums name the member alone, list elements "null" */
+    { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
+          "\"image\": {\"driver\": \"bogus\"}}"),
+      "Parameter 'driver' does not accept value 'bogus'" },
+    { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
+          "\"image\": {\"driver\": \"null-co\"}, "
+          "\"inject-error\": [{\"event\": \"bogus\"}]}"),
+      "Parameter 'event' does not accept value 'bogus'" },
+    { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
+          "\"image\": {\"driver\": \"null-co\"}, "
+          "\"take-child-perms\": [\"bad\"]}"),
+      "Parameter 'null' does not accept value 'bad'" },
+    { ADD("{\"driver\": \"blkdebug\", \"node-name\": \"x\", "
+          "\"image\": 5}"),
+      "Invalid parameter type for 'image', expected: BlockdevRef" },
     /* qmp_blockdev_del */
     { DEL("nowhere"), "Failed to find node with node-name='nowhere'" },
     { DEL("used"), "Block device used is in use" },
