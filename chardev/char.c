@@ -7,6 +7,7 @@
 #include "chardev/char.h"
 #include "chardev/chardev-internal.h"
 #include "qemu/cutils.h"
+#include "qemu/yank.h"
 
 /*
  * A peer whose backlog is already this large when more output comes is
@@ -484,8 +485,27 @@ const char *qemu_chr_get_id(Chardev *chr)
     return chr->id;
 }
 
+/* yank: shut the connected sockets down; each end then sees EOF. */
+static void chr_yank(void *opaque)
+{
+    Chardev *chr = opaque;
+
+    g_rec_mutex_lock(&chr->lock);
+    for (GList *l = chr->conns; l; l = l->next) {
+        ChrConn *conn = l->data;
+
+        if (conn->is_socket && conn->rfd >= 0) {
+            shutdown(conn->rfd, SHUT_RDWR);
+        }
+    }
+    g_rec_mutex_unlock(&chr->lock);
+}
+
 static void chr_free(Chardev *chr)
 {
+    if (chr->yank_registered) {
+        yank_unregister("chardev", "id", chr->id);
+    }
     if (chr->ctx) {
         g_main_context_unref(chr->ctx);
     }
@@ -557,6 +577,10 @@ static Chardev *chr_create(const char *backend, const char *id,
     }
     chr->realized = chardevs_realized;
     chardevs = g_list_append(chardevs, chr);
+    if (drv == &chardev_socket_driver) {
+        yank_register("chardev", "id", chr->id, chr_yank, chr);
+        chr->yank_registered = true;
+    }
     return chr;
 }
 

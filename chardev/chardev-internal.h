@@ -34,6 +34,7 @@ struct Chardev {
     bool realized;
     bool fe_claimed;          /* a front end owns this chardev */
     bool fe_attached;         /* ... and has installed its handlers */
+    bool yank_registered;     /* a socket: a yank instance */
     /*
      * Where the watches run (NULL: the main loop).  Writes may come from
      * any thread; everything else happens in the thread running @ctx.

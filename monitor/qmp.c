@@ -251,10 +251,14 @@ static json_t *qmp_error_reply(Error *err)
 /*
  * The request-shape checks of QEMU's qmp_dispatch_check_obj(); "exec-oob"
  * is a member only where OOB is enabled.  Sets *@oob for "exec-oob".
+ * Where a request has several faults, QEMU reports the first in its
+ * dictionary's order, which visits "exec-oob", then "execute", then
+ * "arguments" (observed); other members are taken in the order sent.
  */
 static const char *qmp_check_request(json_t *req, bool allow_oob, bool *oob,
                                      Error **errp)
 {
+    static const char *const exec_keys[] = { "exec-oob", "execute" };
     const char *key;
     const char *exec_key = NULL;
     const char *name = NULL;
@@ -264,28 +268,36 @@ static const char *qmp_check_request(json_t *req, bool allow_oob, bool *oob,
         error_setg(errp, "QMP input must be a JSON object");
         return NULL;
     }
+    for (size_t i = 0; i < ARRAY_SIZE(exec_keys); i++) {
+        key = exec_keys[i];
+        v = json_object_get(req, key);
+        if (!v || (!allow_oob && !strcmp(key, "exec-oob"))) {
+            continue;
+        }
+        if (!json_is_string(v)) {
+            error_setg(errp, "QMP input member '%s' must be a string", key);
+            return NULL;
+        }
+        if (exec_key) {
+            error_setg(errp, "QMP input member '%s' clashes with '%s'",
+                       key, exec_key);
+            return NULL;
+        }
+        exec_key = key;
+        name = json_string_value(v);
+    }
     json_object_foreach(req, key, v) {
-        if (!strcmp(key, "execute") ||
+        if (!strcmp(key, "execute") || !strcmp(key, "id") ||
             (allow_oob && !strcmp(key, "exec-oob"))) {
-            if (!json_is_string(v)) {
-                error_setg(errp, "QMP input member '%s' must be a string",
-                           key);
-                return NULL;
-            }
-            if (exec_key) {
-                error_setg(errp, "QMP input member '%s' clashes with '%s'",
-                           key, exec_key);
-                return NULL;
-            }
-            exec_key = key;
-            name = json_string_value(v);
-        } else if (!strcmp(key, "arguments")) {
+            continue;
+        }
+        if (!strcmp(key, "arguments")) {
             if (!json_is_object(v)) {
                 error_setg(errp, "QMP input member 'arguments' must be an "
                            "object");
                 return NULL;
             }
-        } else if (strcmp(key, "id")) {
+        } else {
             error_setg(errp, "QMP input member '%s' is unexpected", key);
             return NULL;
         }
@@ -382,14 +394,23 @@ json_t *qmp_dispatch(QMPSession *s, json_t *req)
     json_decref(args);
 
 out:
+    /* Members in the order QEMU prints them: return, id, error. */
     if (err) {
+        json_t *e;
+
         json_decref(ret);
-        rsp = qmp_error_reply(err);
+        rsp = json_object();
+        if (id) {
+            json_object_set(rsp, "id", id);
+        }
+        e = qmp_error_reply(err);
+        json_object_update(rsp, e);
+        json_decref(e);
     } else {
         rsp = json_pack("{s:o}", "return", ret ? ret : json_object());
-    }
-    if (id) {
-        json_object_set(rsp, "id", id);
+        if (id) {
+            json_object_set(rsp, "id", id);
+        }
     }
     return rsp;
 }
@@ -512,6 +533,13 @@ static gboolean qmp_dispatcher(gpointer opaque)
         return G_SOURCE_REMOVE;
     }
     r = g_queue_pop_head(&s->requests);
+    if (!r) {
+        /* Closed meanwhile: its requests were dropped. */
+        s->pending = false;
+        g_mutex_unlock(&qmp_lock);
+        qmp_session_unref(s);
+        return G_SOURCE_CONTINUE;
+    }
     if (s->requests.length) {
         g_queue_push_tail(&pending_sessions, s);
         qmp_session_ref(s);
