@@ -7,6 +7,7 @@
 #include "chardev/char.h"
 #include "chardev/chardev-internal.h"
 #include "qemu/cutils.h"
+#include "qemu/main-loop.h"
 #include "qemu/yank.h"
 
 /*
@@ -212,7 +213,7 @@ static void chr_conn_close(ChrConn *conn)
     chr_conn_unref(conn);
 }
 
-static gboolean chr_conn_close_idle(gpointer opaque)
+static void chr_conn_close_job(void *opaque)
 {
     ChrConn *conn = opaque;
     Chardev *chr = conn->chr;
@@ -221,7 +222,6 @@ static gboolean chr_conn_close_idle(gpointer opaque)
     chr_conn_close(conn);
     chr_conn_unref(conn);
     g_rec_mutex_unlock(&chr->lock);
-    return G_SOURCE_REMOVE;
 }
 
 /*
@@ -230,12 +230,33 @@ static gboolean chr_conn_close_idle(gpointer opaque)
  */
 static void chr_conn_schedule_close(ChrConn *conn)
 {
-    GSource *src = g_idle_source_new();
-
     conn->ref++;
-    g_source_set_callback(src, chr_conn_close_idle, conn, NULL);
-    g_source_attach(src, conn->chr->ctx);
-    g_source_unref(src);
+    qemu_context_schedule(conn->chr->ctx, chr_conn_close_job, conn);
+}
+
+/* True in the thread that runs the chardev's watches (now). */
+static bool chr_in_own_context(Chardev *chr)
+{
+    return g_main_context_is_owner(chr->ctx ? chr->ctx
+                                            : g_main_context_default());
+}
+
+static gboolean chr_conn_writable(gint fd, GIOCondition cond,
+                                  gpointer opaque);
+
+/* Another thread queued output: its watch is added in the right thread. */
+static void chr_conn_watch_output_job(void *opaque)
+{
+    ChrConn *conn = opaque;
+    Chardev *chr = conn->chr;
+
+    g_rec_mutex_lock(&chr->lock);
+    if (!conn->closed && conn->out->len && !conn->out_watch) {
+        conn->out_watch = chr_watch_fd(chr, conn->wfd, G_IO_OUT,
+                                       chr_conn_writable, conn);
+    }
+    chr_conn_unref(conn);
+    g_rec_mutex_unlock(&chr->lock);
 }
 
 /* Returns bytes written, 0 if the peer can't take more now, -errno. */
@@ -306,9 +327,13 @@ static int chr_conn_write(ChrConn *conn, const uint8_t *buf, size_t len)
             return -ENOBUFS;
         }
         g_byte_array_append(conn->out, buf + n, len - n);
-        if (!conn->out_watch) {
+        if (!conn->out_watch && chr_in_own_context(conn->chr)) {
             conn->out_watch = chr_watch_fd(conn->chr, conn->wfd, G_IO_OUT,
                                            chr_conn_writable, conn);
+        } else if (!conn->out_watch) {
+            conn->ref++;
+            qemu_context_schedule(conn->chr->ctx, chr_conn_watch_output_job,
+                                  conn);
         }
     }
     return len;
@@ -710,6 +735,8 @@ static void chr_conn_flush(ChrConn *conn)
 
 void qemu_chr_cleanup(void)
 {
+    /* Deferred closes and output watches refer to what goes away now. */
+    qemu_context_jobs_flush(NULL);
     while (chardevs) {
         Chardev *chr = g_list_last(chardevs)->data;
 

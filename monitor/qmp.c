@@ -6,6 +6,7 @@
 #include "monitor/monitor-internal.h"
 #include "monitor/json-framer.h"
 #include "hw/boards.h"
+#include "qemu/main-loop.h"
 
 /*
  * Threads.  A monitor on a chardev that can run in another GMainContext (a
@@ -74,24 +75,43 @@ static gpointer monitor_io_thread_run(gpointer opaque)
     return NULL;
 }
 
+/*
+ * The context is made when the first monitor wants it; the thread starts
+ * once every chardev is set up (monitor_start_io_thread()), so nothing
+ * but jobs and writes ever crosses from the main thread into it.
+ */
 static GMainContext *monitor_io_context(void)
 {
-    if (!io_thread) {
+    if (!io_context) {
         io_context = g_main_context_new();
         io_loop = g_main_loop_new(io_context, FALSE);
-        io_thread = g_thread_new("mon_iothread", monitor_io_thread_run, NULL);
+        qemu_context_jobs_init(NULL);
+        qemu_context_jobs_init(io_context);
     }
     return io_context;
+}
+
+void monitor_start_io_thread(void)
+{
+    if (io_context && !io_thread) {
+        io_thread = g_thread_new("mon_iothread", monitor_io_thread_run, NULL);
+    }
+}
+
+static void monitor_io_thread_quit(void *opaque)
+{
+    g_main_loop_quit(io_loop);
 }
 
 static void monitor_io_thread_stop(void)
 {
     if (io_thread) {
-        g_main_loop_quit(io_loop);
+        qemu_context_schedule(io_context, monitor_io_thread_quit, NULL);
         g_thread_join(io_thread);
-        g_main_loop_unref(io_loop);
         io_thread = NULL;
-        io_loop = NULL;
+    }
+    if (io_context) {
+        qemu_context_jobs_cleanup(io_context);
     }
 }
 
@@ -420,14 +440,14 @@ static GMainContext *qmp_session_context(QMPSession *s)
     return s->mon->use_io_thread ? io_context : NULL;
 }
 
-static gboolean qmp_dispatcher(gpointer opaque);
+static void qmp_dispatcher(void *opaque);
 
 /* Called with qmp_lock held. */
 static void qmp_dispatcher_kick(void)
 {
     if (!dispatch_scheduled) {
         dispatch_scheduled = true;
-        g_idle_add(qmp_dispatcher, NULL);
+        qemu_context_schedule(NULL, qmp_dispatcher, NULL);
     }
 }
 
@@ -484,7 +504,7 @@ static void qmp_session_emit(void *opaque, json_t *value, Error *err)
 }
 
 /* In the reading thread: the main thread made room; read on. */
-static gboolean qmp_session_resume(gpointer opaque)
+static void qmp_session_resume(void *opaque)
 {
     QMPSession *s = opaque;
     QMPRequest *r;
@@ -493,7 +513,8 @@ static gboolean qmp_session_resume(gpointer opaque)
     g_mutex_lock(&qmp_lock);
     if (s->closed) {
         g_mutex_unlock(&qmp_lock);
-        return G_SOURCE_REMOVE;
+        qmp_session_unref(s);
+        return;
     }
     s->suspended = false;
     while (reading && (r = g_queue_pop_head(&s->backlog))) {
@@ -503,22 +524,28 @@ static gboolean qmp_session_resume(gpointer opaque)
     }
     g_mutex_unlock(&qmp_lock);
     qemu_chr_accept_input(s->mon->chr, s->conn, reading);
-    return G_SOURCE_REMOVE;
+    qmp_session_unref(s);
 }
 
 static void qmp_session_schedule_resume(QMPSession *s)
 {
-    GSource *src = g_idle_source_new();
-
     qmp_session_ref(s);
-    g_source_set_callback(src, qmp_session_resume, s,
-                          (GDestroyNotify)qmp_session_unref);
-    g_source_attach(src, qmp_session_context(s));
-    g_source_unref(src);
+    qemu_context_schedule(qmp_session_context(s), qmp_session_resume, s);
 }
 
-/* Main thread: run one in-band request, round robin over the sessions. */
-static gboolean qmp_dispatcher(gpointer opaque)
+/* Main thread, BQL held: one in-band request, round robin over sessions. */
+static void qmp_dispatcher_next(void)
+{
+    g_mutex_lock(&qmp_lock);
+    if (pending_sessions.length) {
+        qemu_context_schedule(NULL, qmp_dispatcher, NULL);
+    } else {
+        dispatch_scheduled = false;
+    }
+    g_mutex_unlock(&qmp_lock);
+}
+
+static void qmp_dispatcher(void *opaque)
 {
     QMPSession *s;
     QMPRequest *r;
@@ -530,7 +557,7 @@ static gboolean qmp_dispatcher(gpointer opaque)
     if (!s) {
         dispatch_scheduled = false;
         g_mutex_unlock(&qmp_lock);
-        return G_SOURCE_REMOVE;
+        return;
     }
     r = g_queue_pop_head(&s->requests);
     if (!r) {
@@ -538,7 +565,8 @@ static gboolean qmp_dispatcher(gpointer opaque)
         s->pending = false;
         g_mutex_unlock(&qmp_lock);
         qmp_session_unref(s);
-        return G_SOURCE_CONTINUE;
+        qmp_dispatcher_next();
+        return;
     }
     if (s->requests.length) {
         g_queue_push_tail(&pending_sessions, s);
@@ -566,7 +594,7 @@ static gboolean qmp_dispatcher(gpointer opaque)
         qmp_session_schedule_resume(s);
     }
     qmp_session_unref(s);
-    return G_SOURCE_CONTINUE;
+    qmp_dispatcher_next();
 }
 
 static void monitor_qmp_read(void *opaque, int conn, const uint8_t *buf,
@@ -687,6 +715,8 @@ void monitor_qmp_cleanup_all(void)
         g_free(mon);
     }
     if (io_context) {
+        g_main_loop_unref(io_loop);
+        io_loop = NULL;
         g_main_context_unref(io_context);
         io_context = NULL;
     }
