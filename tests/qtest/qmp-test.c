@@ -930,6 +930,7 @@ static void test_yank(void)
         "-machine none -chardev socket,id=qmpy,path=%s,server=on,wait=off "
         "-mon chardev=qmpy,mode=control "
         "-chardev socket,id=spare,path=%s,server=on,wait=off "
+        "-mon chardev=spare,mode=control "
         "-chardev null,id=nothing", path, path2);
     QTestState *qts = qtest_init(args);
     Client *c = client_negotiate(path, true);
@@ -973,6 +974,8 @@ static void test_yank(void)
 
     /* Yanking 'spare' cuts its client loose; it still listens. */
     victim = client_connect(path2);
+    /* Its greeting says the connection was accepted. */
+    json_decref(client_recv(victim));
     rsp = client_cmd(c, "{\"exec-oob\": \"yank\", \"arguments\": "
                      "{\"instances\": [{\"type\": \"chardev\", \"id\": "
                      "\"spare\"}]}}");
@@ -984,7 +987,7 @@ static void test_yank(void)
         g_assert_cmpint(read(victim->fd, &b, 1), ==, 0);
     }
     client_close(victim);
-    victim = client_connect(path2);
+    victim = client_negotiate(path2, false);
     client_close(victim);
 
     /* Yanking our own monitor: the reply is lost with the connection. */
