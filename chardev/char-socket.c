@@ -87,13 +87,10 @@ static gboolean socket_accept(gint fd, GIOCondition cond, gpointer opaque);
 
 static void socket_watch_listener(Chardev *chr)
 {
-    if (chr->accept_retry) {
-        g_source_remove(chr->accept_retry);
-        chr->accept_retry = 0;
-    }
+    chr_unwatch(&chr->accept_retry);
     if (!chr->listen_watch && chr->listen_fd >= 0) {
-        chr->listen_watch = g_unix_fd_add(chr->listen_fd, G_IO_IN,
-                                          socket_accept, chr);
+        chr->listen_watch = chr_watch_fd(chr, chr->listen_fd, G_IO_IN,
+                                         socket_accept, chr);
     }
 }
 
@@ -101,8 +98,10 @@ static gboolean socket_accept_retry(gpointer opaque)
 {
     Chardev *chr = opaque;
 
-    chr->accept_retry = 0;
+    g_rec_mutex_lock(&chr->lock);
+    chr_unwatch(&chr->accept_retry);
     socket_watch_listener(chr);
+    g_rec_mutex_unlock(&chr->lock);
     return G_SOURCE_REMOVE;
 }
 
@@ -113,18 +112,27 @@ void chr_socket_resume_accept(Chardev *chr)
     }
 }
 
+void chr_socket_rewatch(Chardev *chr)
+{
+    chr_unwatch(&chr->listen_watch);
+    socket_watch_listener(chr);
+}
+
 static gboolean socket_accept(gint fd, GIOCondition cond, gpointer opaque)
 {
     Chardev *chr = opaque;
     int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 
+    g_rec_mutex_lock(&chr->lock);
     if (cfd >= 0) {
         socket_new_conn(chr, cfd);
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_CONTINUE;
     }
     if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
         errno != ENOMEM) {
         /* EAGAIN, ECONNABORTED, ...: nothing pending for us. */
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_CONTINUE;
     }
     /*
@@ -137,9 +145,10 @@ static gboolean socket_accept(gint fd, GIOCondition cond, gpointer opaque)
                     "retrying", chr->id, strerror(errno));
         chr->accept_warned = true;
     }
-    chr->listen_watch = 0;
-    chr->accept_retry = g_timeout_add(SOCKET_ACCEPT_RETRY_MS,
-                                      socket_accept_retry, chr);
+    chr_unwatch(&chr->listen_watch);
+    chr->accept_retry = chr_watch_timeout(chr, SOCKET_ACCEPT_RETRY_MS,
+                                          socket_accept_retry, chr);
+    g_rec_mutex_unlock(&chr->lock);
     return G_SOURCE_REMOVE;
 }
 
@@ -325,14 +334,8 @@ static bool socket_realize(Chardev *chr, Error **errp)
 
 static void socket_cleanup(Chardev *chr)
 {
-    if (chr->accept_retry) {
-        g_source_remove(chr->accept_retry);
-        chr->accept_retry = 0;
-    }
-    if (chr->listen_watch) {
-        g_source_remove(chr->listen_watch);
-        chr->listen_watch = 0;
-    }
+    chr_unwatch(&chr->accept_retry);
+    chr_unwatch(&chr->listen_watch);
     if (chr->listen_fd >= 0) {
         close(chr->listen_fd);
         chr->listen_fd = -1;
@@ -349,4 +352,5 @@ const ChardevDriver chardev_socket_driver = {
     .parse = socket_parse,
     .realize = socket_realize,
     .cleanup = socket_cleanup,
+    .gcontext = true,
 };

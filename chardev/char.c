@@ -7,6 +7,8 @@
 #include "chardev/char.h"
 #include "chardev/chardev-internal.h"
 #include "qemu/cutils.h"
+#include "qemu/main-loop.h"
+#include "qemu/yank.h"
 
 /*
  * A peer whose backlog is already this large when more output comes is
@@ -27,6 +29,36 @@ static const ChardevDriver *const drivers[] = {
 
 static void chr_conn_close(ChrConn *conn);
 static void chr_conn_watch_input(ChrConn *conn);
+
+GSource *chr_watch_fd(Chardev *chr, int fd, GIOCondition cond,
+                      GUnixFDSourceFunc fn, gpointer opaque)
+{
+    GSource *src = g_unix_fd_source_new(fd, cond);
+
+    g_source_set_callback(src, (GSourceFunc)(void (*)(void))fn, opaque,
+                          NULL);
+    g_source_attach(src, chr->ctx);
+    return src;
+}
+
+GSource *chr_watch_timeout(Chardev *chr, guint ms, GSourceFunc fn,
+                           gpointer opaque)
+{
+    GSource *src = g_timeout_source_new(ms);
+
+    g_source_set_callback(src, fn, opaque, NULL);
+    g_source_attach(src, chr->ctx);
+    return src;
+}
+
+void chr_unwatch(GSource **src)
+{
+    if (*src) {
+        g_source_destroy(*src);
+        g_source_unref(*src);
+        *src = NULL;
+    }
+}
 
 static void chr_conn_unref(ChrConn *conn)
 {
@@ -69,44 +101,49 @@ static gboolean chr_conn_readable(gint fd, GIOCondition cond, gpointer opaque)
 {
     ChrConn *conn = opaque;
     Chardev *chr = conn->chr;
+    GSource *self;
     uint8_t buf[65536];
     ssize_t n;
+    gboolean ret = G_SOURCE_CONTINUE;
 
+    g_rec_mutex_lock(&chr->lock);
+    self = conn->in_watch;
     if (!chr->read) {
         /*
          * No frontend: the watch is there only to notice a socket peer
          * leaving (HUP/ERR), so its fd is not kept until the next write.
          * Pending input stays unread.
          */
-        conn->in_watch = 0;
+        chr_unwatch(&conn->in_watch);
         chr_conn_close(conn);
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_REMOVE;
     }
     n = read(fd, buf, sizeof(buf));
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_CONTINUE;
     }
     if (n <= 0) {
-        conn->in_watch = 0;
+        chr_unwatch(&conn->in_watch);
         if (conn->is_socket) {
             chr_conn_close(conn);
         } else {
             /* stdin at EOF: output keeps working, the reader is told. */
             chr_emit(chr, conn->id, CHR_EVENT_CLOSED);
         }
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_REMOVE;
     }
-    if (chr->read) {
-        /* The handler may close this very connection. */
-        conn->ref++;
-        chr->read(chr->opaque, conn->id, buf, n);
-        if (conn->closed) {
-            chr_conn_unref(conn);
-            return G_SOURCE_REMOVE;
-        }
-        chr_conn_unref(conn);
+    /* The handler may close or pause this very connection. */
+    conn->ref++;
+    chr->read(chr->opaque, conn->id, buf, n);
+    if (conn->closed || conn->in_watch != self) {
+        ret = G_SOURCE_REMOVE;
     }
-    return G_SOURCE_CONTINUE;
+    chr_conn_unref(conn);
+    g_rec_mutex_unlock(&chr->lock);
+    return ret;
 }
 
 static void chr_conn_watch_input(ChrConn *conn)
@@ -116,6 +153,9 @@ static void chr_conn_watch_input(ChrConn *conn)
     if (conn->rfd < 0 || conn->in_watch || conn->closed) {
         return;
     }
+    if (conn->chr->read && conn->paused) {
+        return;
+    }
     if (conn->chr->read) {
         cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
     } else if (conn->is_socket) {
@@ -123,7 +163,8 @@ static void chr_conn_watch_input(ChrConn *conn)
     } else {
         return;
     }
-    conn->in_watch = g_unix_fd_add(conn->rfd, cond, chr_conn_readable, conn);
+    conn->in_watch = chr_watch_fd(conn->chr, conn->rfd, cond,
+                                  chr_conn_readable, conn);
 }
 
 ChrConn *chr_conn_add(Chardev *chr, int rfd, int wfd, bool is_socket,
@@ -153,14 +194,8 @@ static void chr_conn_close(ChrConn *conn)
         return;
     }
     conn->closed = true;
-    if (conn->in_watch) {
-        g_source_remove(conn->in_watch);
-        conn->in_watch = 0;
-    }
-    if (conn->out_watch) {
-        g_source_remove(conn->out_watch);
-        conn->out_watch = 0;
-    }
+    chr_unwatch(&conn->in_watch);
+    chr_unwatch(&conn->out_watch);
     if (conn->own_fds) {
         if (conn->rfd >= 0) {
             close(conn->rfd);
@@ -178,20 +213,50 @@ static void chr_conn_close(ChrConn *conn)
     chr_conn_unref(conn);
 }
 
-static gboolean chr_conn_close_idle(gpointer opaque)
+static void chr_conn_close_job(void *opaque)
 {
     ChrConn *conn = opaque;
+    Chardev *chr = conn->chr;
 
+    g_rec_mutex_lock(&chr->lock);
     chr_conn_close(conn);
     chr_conn_unref(conn);
-    return G_SOURCE_REMOVE;
+    g_rec_mutex_unlock(&chr->lock);
 }
 
-/* Errors while writing are acted on later: callers may be iterating. */
+/*
+ * Errors while writing are acted on later, in the chardev's own context:
+ * callers may be iterating, or be another thread.
+ */
 static void chr_conn_schedule_close(ChrConn *conn)
 {
     conn->ref++;
-    g_idle_add(chr_conn_close_idle, conn);
+    qemu_context_schedule(conn->chr->ctx, chr_conn_close_job, conn);
+}
+
+/* True in the thread that runs the chardev's watches (now). */
+static bool chr_in_own_context(Chardev *chr)
+{
+    return g_main_context_is_owner(chr->ctx ? chr->ctx
+                                            : g_main_context_default());
+}
+
+static gboolean chr_conn_writable(gint fd, GIOCondition cond,
+                                  gpointer opaque);
+
+/* Another thread queued output: its watch is added in the right thread. */
+static void chr_conn_watch_output_job(void *opaque)
+{
+    ChrConn *conn = opaque;
+    Chardev *chr = conn->chr;
+
+    g_rec_mutex_lock(&chr->lock);
+    if (!conn->closed && conn->out->len && !conn->out_watch) {
+        conn->out_watch = chr_watch_fd(chr, conn->wfd, G_IO_OUT,
+                                       chr_conn_writable, conn);
+    }
+    chr_conn_unref(conn);
+    g_rec_mutex_unlock(&chr->lock);
 }
 
 /* Returns bytes written, 0 if the peer can't take more now, -errno. */
@@ -217,20 +282,25 @@ static gboolean chr_conn_writable(gint fd, GIOCondition cond,
                                   gpointer opaque)
 {
     ChrConn *conn = opaque;
+    Chardev *chr = conn->chr;
     ssize_t n;
 
+    g_rec_mutex_lock(&chr->lock);
     n = chr_conn_try_write(conn, conn->out->data, conn->out->len);
     if (n < 0) {
-        conn->out_watch = 0;
+        chr_unwatch(&conn->out_watch);
         g_byte_array_set_size(conn->out, 0);
         chr_conn_schedule_close(conn);
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_REMOVE;
     }
     g_byte_array_remove_range(conn->out, 0, n);
     if (conn->out->len == 0) {
-        conn->out_watch = 0;
+        chr_unwatch(&conn->out_watch);
+        g_rec_mutex_unlock(&chr->lock);
         return G_SOURCE_REMOVE;
     }
+    g_rec_mutex_unlock(&chr->lock);
     return G_SOURCE_CONTINUE;
 }
 
@@ -257,9 +327,13 @@ static int chr_conn_write(ChrConn *conn, const uint8_t *buf, size_t len)
             return -ENOBUFS;
         }
         g_byte_array_append(conn->out, buf + n, len - n);
-        if (!conn->out_watch) {
-            conn->out_watch = g_unix_fd_add(conn->wfd, G_IO_OUT,
-                                            chr_conn_writable, conn);
+        if (!conn->out_watch && chr_in_own_context(conn->chr)) {
+            conn->out_watch = chr_watch_fd(conn->chr, conn->wfd, G_IO_OUT,
+                                           chr_conn_writable, conn);
+        } else if (!conn->out_watch) {
+            conn->ref++;
+            qemu_context_schedule(conn->chr->ctx, chr_conn_watch_output_job,
+                                  conn);
         }
     }
     return len;
@@ -281,25 +355,83 @@ int qemu_chr_write_all(Chardev *chr, int conn, const uint8_t *buf,
                        size_t len)
 {
     ChrConn *c;
+    int ret = len;
 
+    g_rec_mutex_lock(&chr->lock);
     if (conn >= 0) {
         c = chr_find_conn(chr, conn);
-        return c ? chr_conn_write(c, buf, len) : -EPIPE;
+        ret = c ? chr_conn_write(c, buf, len) : -EPIPE;
+    } else {
+        /* Broadcast; nobody listening is not an error (serial output). */
+        for (GList *l = chr->conns; l; l = l->next) {
+            chr_conn_write(l->data, buf, len);
+        }
     }
-    /* Broadcast; nobody listening is not an error (serial output). */
-    for (GList *l = chr->conns; l; l = l->next) {
-        chr_conn_write(l->data, buf, len);
-    }
-    return len;
+    g_rec_mutex_unlock(&chr->lock);
+    return ret;
 }
 
 void qemu_chr_close_conn(Chardev *chr, int conn)
 {
-    ChrConn *c = chr_find_conn(chr, conn);
+    ChrConn *c;
 
+    g_rec_mutex_lock(&chr->lock);
+    c = chr_find_conn(chr, conn);
     if (c) {
         chr_conn_close(c);
     }
+    g_rec_mutex_unlock(&chr->lock);
+}
+
+bool qemu_chr_has_gcontext(Chardev *chr)
+{
+    return chr->drv->gcontext;
+}
+
+/* Move every watch of @chr into @ctx (NULL: the main loop). */
+void qemu_chr_set_gcontext(Chardev *chr, GMainContext *ctx)
+{
+    g_assert(!ctx || chr->drv->gcontext);
+    g_rec_mutex_lock(&chr->lock);
+    if (chr->ctx != ctx) {
+        if (chr->ctx) {
+            g_main_context_unref(chr->ctx);
+        }
+        chr->ctx = ctx ? g_main_context_ref(ctx) : NULL;
+        if (chr->drv == &chardev_socket_driver) {
+            chr_socket_rewatch(chr);
+        }
+        for (GList *l = chr->conns; l; l = l->next) {
+            ChrConn *c = l->data;
+            bool writing = c->out_watch != NULL;
+
+            chr_unwatch(&c->in_watch);
+            chr_unwatch(&c->out_watch);
+            chr_conn_watch_input(c);
+            if (writing) {
+                c->out_watch = chr_watch_fd(chr, c->wfd, G_IO_OUT,
+                                            chr_conn_writable, c);
+            }
+        }
+    }
+    g_rec_mutex_unlock(&chr->lock);
+}
+
+void qemu_chr_accept_input(Chardev *chr, int conn, bool accept)
+{
+    ChrConn *c;
+
+    g_rec_mutex_lock(&chr->lock);
+    c = chr_find_conn(chr, conn);
+    if (c && c->paused == accept) {
+        c->paused = !accept;
+        if (accept) {
+            chr_conn_watch_input(c);
+        } else if (chr->read) {
+            chr_unwatch(&c->in_watch);
+        }
+    }
+    g_rec_mutex_unlock(&chr->lock);
 }
 
 bool qemu_chr_fe_claim(Chardev *chr, Error **errp)
@@ -338,6 +470,7 @@ void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
         chr->fe_claimed = false;
         chr->fe_attached = false;
     }
+    g_rec_mutex_lock(&chr->lock);
     chr->read = read;
     chr->event = event;
     chr->opaque = opaque;
@@ -345,10 +478,7 @@ void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
         ChrConn *conn = l->data;
 
         /* The kind of watch depends on whether there is a reader. */
-        if (conn->in_watch) {
-            g_source_remove(conn->in_watch);
-            conn->in_watch = 0;
-        }
+        chr_unwatch(&conn->in_watch);
         chr_conn_watch_input(conn);
     }
     /* Streams opened before the frontend came are announced now. */
@@ -360,6 +490,7 @@ void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
         }
         g_list_free(copy);
     }
+    g_rec_mutex_unlock(&chr->lock);
 }
 
 Chardev *qemu_chr_find(const char *id)
@@ -379,8 +510,31 @@ const char *qemu_chr_get_id(Chardev *chr)
     return chr->id;
 }
 
+/* yank: shut the connected sockets down; each end then sees EOF. */
+static void chr_yank(void *opaque)
+{
+    Chardev *chr = opaque;
+
+    g_rec_mutex_lock(&chr->lock);
+    for (GList *l = chr->conns; l; l = l->next) {
+        ChrConn *conn = l->data;
+
+        if (conn->is_socket && conn->rfd >= 0) {
+            shutdown(conn->rfd, SHUT_RDWR);
+        }
+    }
+    g_rec_mutex_unlock(&chr->lock);
+}
+
 static void chr_free(Chardev *chr)
 {
+    if (chr->yank_registered) {
+        yank_unregister("chardev", "id", chr->id);
+    }
+    if (chr->ctx) {
+        g_main_context_unref(chr->ctx);
+    }
+    g_rec_mutex_clear(&chr->lock);
     g_free(chr->id);
     g_free(chr->path);
     g_free(chr->host);
@@ -433,6 +587,7 @@ static Chardev *chr_create(const char *backend, const char *id,
     chr->id = g_strdup(id);
     chr->drv = drv;
     chr->listen_fd = -1;
+    g_rec_mutex_init(&chr->lock);
     if (drv->parse && !drv->parse(chr, opts, errp)) {
         chr_free(chr);
         return NULL;
@@ -447,6 +602,10 @@ static Chardev *chr_create(const char *backend, const char *id,
     }
     chr->realized = chardevs_realized;
     chardevs = g_list_append(chardevs, chr);
+    if (drv == &chardev_socket_driver) {
+        yank_register("chardev", "id", chr->id, chr_yank, chr);
+        chr->yank_registered = true;
+    }
     return chr;
 }
 
@@ -536,10 +695,15 @@ bool qemu_chr_realize_all(Error **errp)
     for (GList *l = chardevs; l; l = l->next) {
         Chardev *chr = l->data;
 
+        bool ok;
+
         if (chr->realized) {
             continue;
         }
-        if (chr->drv->realize && !chr->drv->realize(chr, errp)) {
+        g_rec_mutex_lock(&chr->lock);
+        ok = !chr->drv->realize || chr->drv->realize(chr, errp);
+        g_rec_mutex_unlock(&chr->lock);
+        if (!ok) {
             return false;
         }
         chr->realized = true;
@@ -571,10 +735,13 @@ static void chr_conn_flush(ChrConn *conn)
 
 void qemu_chr_cleanup(void)
 {
+    /* Deferred closes and output watches refer to what goes away now. */
+    qemu_context_jobs_flush(NULL);
     while (chardevs) {
         Chardev *chr = g_list_last(chardevs)->data;
 
         chardevs = g_list_remove(chardevs, chr);
+        g_rec_mutex_lock(&chr->lock);
         chr->read = NULL;
         chr->event = NULL;
         chr->fe_claimed = chr->fe_attached = false;
@@ -587,6 +754,7 @@ void qemu_chr_cleanup(void)
         if (chr->drv->cleanup) {
             chr->drv->cleanup(chr);
         }
+        g_rec_mutex_unlock(&chr->lock);
         chr_free(chr);
     }
     chardevs_realized = false;

@@ -3,6 +3,7 @@
 #ifndef CHARDEV_INTERNAL_H
 #define CHARDEV_INTERNAL_H
 
+#include <glib-unix.h>
 #include "chardev/char.h"
 
 typedef struct ChardevDriver ChardevDriver;
@@ -18,6 +19,8 @@ struct ChardevDriver {
     bool (*realize)(Chardev *chr, Error **errp);
     /* Undo realize: close listeners, unlink socket files. */
     void (*cleanup)(Chardev *chr);
+    /* Its watches can run in another GMainContext (a monitor I/O thread). */
+    bool gcontext;
 };
 
 struct Chardev {
@@ -31,6 +34,14 @@ struct Chardev {
     bool realized;
     bool fe_claimed;          /* a front end owns this chardev */
     bool fe_attached;         /* ... and has installed its handlers */
+    bool yank_registered;     /* a socket: a yank instance */
+    /*
+     * Where the watches run (NULL: the main loop).  Writes may come from
+     * any thread; everything else happens in the thread running @ctx.
+     * @lock guards the connection list and every connection's state.
+     */
+    GMainContext *ctx;
+    GRecMutex lock;
 
     /* socket */
     bool is_unix;
@@ -40,8 +51,8 @@ struct Chardev {
     bool server;
     bool wait;
     int listen_fd;
-    guint listen_watch;
-    guint accept_retry;       /* timer while accept() lacks fds */
+    GSource *listen_watch;
+    GSource *accept_retry;    /* timer while accept() lacks fds */
     bool accept_warned;
     bool unlink_path;
     /* file */
@@ -57,9 +68,10 @@ struct ChrConn {
     bool is_socket;
     bool own_fds;             /* close rfd/wfd when the connection ends */
     bool closed;
+    bool paused;              /* the front end takes no input for now */
     unsigned ref;
-    guint in_watch;
-    guint out_watch;
+    GSource *in_watch;
+    GSource *out_watch;
     GByteArray *out;          /* bytes the peer has not taken yet */
 };
 
@@ -68,8 +80,17 @@ extern const ChardevDriver chardev_stdio_driver;
 extern const ChardevDriver chardev_file_driver;
 extern const ChardevDriver chardev_null_driver;
 
+/* Watches in the chardev's context; chr_unwatch() destroys and clears. */
+GSource *chr_watch_fd(Chardev *chr, int fd, GIOCondition cond,
+                      GUnixFDSourceFunc fn, gpointer opaque);
+GSource *chr_watch_timeout(Chardev *chr, guint ms, GSourceFunc fn,
+                           gpointer opaque);
+void chr_unwatch(GSource **src);
+
 /* A connection went away: a listener starved of fds may accept again. */
 void chr_socket_resume_accept(Chardev *chr);
+/* The chardev changed context: watch the listener there. */
+void chr_socket_rewatch(Chardev *chr);
 /* Add a connection and announce it with CHR_EVENT_OPENED. */
 ChrConn *chr_conn_add(Chardev *chr, int rfd, int wfd, bool is_socket,
                       bool own_fds);

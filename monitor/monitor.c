@@ -42,10 +42,9 @@ static void event_flush_pending(void)
     }
 }
 
-static gboolean event_flush_idle(gpointer opaque)
+static void event_flush_job(void *opaque)
 {
     event_flush_pending();
-    return G_SOURCE_REMOVE;
 }
 
 void qapi_event_emit(const char *name, json_t *data)
@@ -62,7 +61,7 @@ void qapi_event_emit(const char *name, json_t *data)
     g_mutex_lock(&pending_lock);
     g_queue_push_tail(&pending, msg);
     g_mutex_unlock(&pending_lock);
-    g_idle_add(event_flush_idle, NULL);
+    qemu_context_schedule(NULL, event_flush_job, NULL);
 }
 
 void monitor_cleanup(void)

@@ -1383,6 +1383,8 @@ static int qemu_run(VLState *s)
     runstate_set_no_reboot(s->no_reboot);
     runstate_set_no_shutdown(s->no_shutdown);
     runstate_set_qtest_driver(s->qtest_spec != NULL);
+    /* Other threads hand work to the main loop from the start. */
+    qemu_context_jobs_init(NULL);
     qemu_main_loop_set_exit_check(main_loop_should_exit);
 
     memory_init();
@@ -1431,6 +1433,7 @@ static int qemu_run(VLState *s)
     if (!qemu_chr_realize_all(&err)) {
         goto fail;
     }
+    monitor_start_io_thread();
     if (!wire_cgs(s, ms, &err)) {
         goto fail;
     }

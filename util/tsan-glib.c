@@ -73,3 +73,30 @@ gboolean g_cond_wait_until(GCond *cond, GMutex *mutex, gint64 end_time)
     __tsan_acquire(mutex);
     return ok;
 }
+
+/* A GRecMutex is a lock too (the chardevs' connection lock). */
+void g_rec_mutex_lock(GRecMutex *mutex)
+{
+    REAL(g_rec_mutex_lock);
+    real_g_rec_mutex_lock(mutex);
+    __tsan_acquire(mutex);
+}
+
+gboolean g_rec_mutex_trylock(GRecMutex *mutex)
+{
+    gboolean ok;
+
+    REAL(g_rec_mutex_trylock);
+    ok = real_g_rec_mutex_trylock(mutex);
+    if (ok) {
+        __tsan_acquire(mutex);
+    }
+    return ok;
+}
+
+void g_rec_mutex_unlock(GRecMutex *mutex)
+{
+    REAL(g_rec_mutex_unlock);
+    __tsan_release(mutex);
+    real_g_rec_mutex_unlock(mutex);
+}

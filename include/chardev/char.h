@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Character devices: the byte streams monitors, qtest and the serial port
- * run on (unix/tcp socket servers and clients, stdio, file, null).  All I/O
- * callbacks run in the main loop under the BQL; writes may come from any
- * thread holding the BQL.
+ * run on (unix/tcp socket servers and clients, stdio, file, null).  I/O
+ * callbacks run in the main loop under the BQL, or, for a chardev moved to
+ * another GMainContext (a QMP monitor's I/O thread), in that thread; writes
+ * may come from any thread.
  */
 #ifndef CHARDEV_CHAR_H
 #define CHARDEV_CHAR_H
@@ -54,6 +55,19 @@ void qemu_chr_set_handlers(Chardev *chr, ChrReadHandler *read,
 int qemu_chr_write_all(Chardev *chr, int conn, const uint8_t *buf,
                        size_t len);
 void qemu_chr_close_conn(Chardev *chr, int conn);
+/*
+ * Stop (false) or resume (true) reading from one connection: a front end
+ * that cannot take more input yet leaves it in the kernel's buffers.
+ * Call from the thread running the chardev's context.
+ */
+void qemu_chr_accept_input(Chardev *chr, int conn, bool accept);
+/* Whether the backend can run its watches in another GMainContext. */
+bool qemu_chr_has_gcontext(Chardev *chr);
+/*
+ * Run the chardev's watches (and so its front end's callbacks) in @ctx,
+ * NULL for the main loop.  Only for chardevs with qemu_chr_has_gcontext().
+ */
+void qemu_chr_set_gcontext(Chardev *chr, GMainContext *ctx);
 /* Called once from main after option parsing: connect client sockets,
  * start listening (servers with wait=on block for the first client). */
 bool qemu_chr_realize_all(Error **errp);

@@ -10,6 +10,9 @@
 
 /* -mon chardev=ID,mode=control / -qmp SPEC: a QMP monitor on @chr. */
 bool monitor_new_qmp(Chardev *chr, Error **errp);
+/* Once every chardev is realized: start the monitor I/O thread (if a
+ * monitor needs one). */
+void monitor_start_io_thread(void);
 /*
  * Send an event to every negotiated QMP session:
  * {"event": NAME, "data": DATA, "timestamp": {...}}.  Steals @data (may be

@@ -33,4 +33,20 @@ bool qemu_in_main_thread(void);
  * dispatched. */
 bool qemu_main_loop_iterate(bool blocking);
 
+/*
+ * Jobs: run @fn(@opaque) soon in the thread that runs @ctx (NULL: the
+ * main loop), whichever thread asks.  A context other than the main
+ * loop's is set up with qemu_context_jobs_init() before its thread starts
+ * and torn down with qemu_context_jobs_cleanup() after it stopped (jobs
+ * still queued then run in the caller).
+ */
+typedef void QemuContextJobFunc(void *opaque);
+void qemu_context_schedule(GMainContext *ctx, QemuContextJobFunc *fn,
+                           void *opaque);
+void qemu_context_jobs_init(GMainContext *ctx);
+void qemu_context_jobs_cleanup(GMainContext *ctx);
+/* Run the jobs queued for @ctx now, in the caller (e.g. before freeing
+ * what they refer to). */
+void qemu_context_jobs_flush(GMainContext *ctx);
+
 #endif

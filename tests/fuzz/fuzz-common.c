@@ -67,6 +67,10 @@ void fuzz_chardev_session(Chardev *chr, const uint8_t *data, size_t size)
 
         chr->read(chr->opaque, id, data + pos, n);
         pos += n;
+        /* Front ends may answer from the main loop (QMP's dispatcher). */
+        while (g_main_context_iteration(NULL, FALSE)) {
+            /* run everything that is ready */
+        }
     }
     qemu_chr_close_conn(chr, id);
 }

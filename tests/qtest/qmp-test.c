@@ -58,7 +58,11 @@ static void test_greeting(void)
     json_t *qemu = json_object_get(ver, "qemu");
     json_t *rsp;
 
-    g_assert_true(json_is_array(json_object_get(qmp, "capabilities")));
+    json_t *caps = json_pack("[s]", "oob");
+
+    /* A socket monitor runs in the I/O thread, so it offers OOB. */
+    g_assert_true(json_equal(json_object_get(qmp, "capabilities"), caps));
+    json_decref(caps);
     g_assert_cmpint(json_integer_value(json_object_get(qemu, "major")), ==,
                     11);
     g_assert_cmpint(json_integer_value(json_object_get(qemu, "minor")), ==,
@@ -87,11 +91,6 @@ static void test_negotiation(void)
     assert_error(rsp, "CommandNotFound",
                  "Expecting capabilities negotiation with "
                  "'qmp_capabilities'");
-    json_decref(rsp);
-    /* "oob" is a valid capability but not offered. */
-    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", "
-                    "\"arguments\": {\"enable\": [\"oob\"]}}");
-    assert_error(rsp, "GenericError", "Capability oob not available");
     json_decref(rsp);
     rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", "
                     "\"arguments\": {\"enable\": [\"bogus\"]}}");
@@ -637,7 +636,10 @@ static void test_stdio(void)
         qtest_qemu_binary(), "-machine", "none", "-accel", "qtest",
         "-display", "none", "-qmp", "stdio", NULL
     };
-    const char *input = "{\"execute\": \"qmp_capabilities\"}\n"
+    /* stdio has no I/O thread: "oob" is not offered there. */
+    const char *input = "{\"execute\": \"qmp_capabilities\", "
+                        "\"arguments\": {\"enable\": [\"oob\"]}}\n"
+                        "{\"execute\": \"qmp_capabilities\"}\n"
                         "{\"execute\": \"query-status\", \"id\": 5}\n"
                         "{\"execute\": \"quit\"}\n";
     GPid pid;
@@ -663,11 +665,15 @@ static void test_stdio(void)
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 0);
     lines = g_strsplit(out->str, "\r\n", -1);
-    g_assert_cmpuint(g_strv_length(lines), >=, 5);
+    g_assert_cmpuint(g_strv_length(lines), >=, 6);
     msg = json_loads(lines[0], 0, NULL);
-    g_assert_nonnull(json_object_get(msg, "QMP"));
+    g_assert_cmpuint(json_array_size(json_object_get(
+        json_object_get(msg, "QMP"), "capabilities")), ==, 0);
     json_decref(msg);
-    msg = json_loads(lines[2], 0, NULL);
+    msg = json_loads(lines[1], 0, NULL);
+    assert_error(msg, "GenericError", "Capability oob not available");
+    json_decref(msg);
+    msg = json_loads(lines[3], 0, NULL);
     g_assert_cmpint(json_integer_value(json_object_get(msg, "id")), ==, 5);
     json_decref(msg);
     g_assert_nonnull(strstr(out->str, "\"event\": \"SHUTDOWN\""));
@@ -770,6 +776,239 @@ static void test_chardev_in_use(void)
     }
 }
 
+/* A second QMP socket of the same process, and a client on it. */
+static char *extra_qmp_path(const char *tag)
+{
+    return g_strdup_printf("%s/qmp-%s-%d.sock", g_get_tmp_dir(), tag,
+                           getpid());
+}
+
+static Client *client_negotiate(const char *path, bool oob)
+{
+    Client *c = client_connect(path);
+    json_t *msg = client_recv(c);
+
+    g_assert_nonnull(json_object_get(msg, "QMP"));
+    json_decref(msg);
+    msg = client_cmd(c, oob ? "{\"execute\": \"qmp_capabilities\", "
+                              "\"arguments\": {\"enable\": [\"oob\"]}}"
+                            : "{\"execute\": \"qmp_capabilities\"}");
+    g_assert_nonnull(json_object_get(msg, "return"));
+    json_decref(msg);
+    return c;
+}
+
+/* Request-shape rules once OOB is on; texts as QEMU answers them. */
+static void test_oob_rules(void)
+{
+    static const struct {
+        const char *req;
+        const char *cls;
+        const char *desc;
+    } rows[] = {
+        { "{\"exec-oob\": 1, \"id\": 1}", "GenericError",
+          "QMP input member 'exec-oob' must be a string" },
+        { "{\"arguments\": 1, \"exec-oob\": 1, \"id\": 1}", "GenericError",
+          "QMP input member 'exec-oob' must be a string" },
+        { "{\"execute\": 1, \"exec-oob\": 1, \"id\": 1}", "GenericError",
+          "QMP input member 'exec-oob' must be a string" },
+        { "{\"execute\": \"query-name\", \"exec-oob\": \"query-name\", "
+          "\"id\": 1}", "GenericError",
+          "QMP input member 'execute' clashes with 'exec-oob'" },
+        { "{\"exec-oob\": \"query-name\", \"execute\": \"query-name\", "
+          "\"id\": 1}", "GenericError",
+          "QMP input member 'execute' clashes with 'exec-oob'" },
+        { "{\"arguments\": 1, \"execute\": 1, \"id\": 1}", "GenericError",
+          "QMP input member 'execute' must be a string" },
+        { "{\"exec-oob\": \"query-status\", \"id\": 1}", "GenericError",
+          "The command query-status does not support OOB" },
+        { "{\"exec-oob\": \"qmp_capabilities\", \"id\": 1}", "GenericError",
+          "The command qmp_capabilities does not support OOB" },
+        { "{\"exec-oob\": \"no-such-command\", \"id\": 1}",
+          "CommandNotFound", "The command no-such-command has not been found" },
+        { "{\"exec-oob\": \"query-yank\", \"bogus\": 1, \"id\": 1}",
+          "GenericError", "QMP input member 'bogus' is unexpected" },
+        { "{\"exec-oob\": \"yank\", \"id\": 1}", "GenericError",
+          "Parameter 'instances' is missing" },
+        { "{\"execute\": \"qmp_capabilities\", \"id\": 1}", "CommandNotFound",
+          "Capabilities negotiation is already complete, command ignored" },
+    };
+    g_autofree char *path = extra_qmp_path("oob-rules");
+    g_autofree char *args = g_strdup_printf(
+        "-machine none -qmp unix:%s,server=on,wait=off", path);
+    QTestState *qts = qtest_init(args);
+    Client *c = client_negotiate(path, true);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        json_t *rsp = client_cmd(c, rows[i].req);
+
+        g_test_message("%s", rows[i].req);
+        assert_error(rsp, rows[i].cls, rows[i].desc);
+        g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==,
+                        1);
+        json_decref(rsp);
+    }
+    client_close(c);
+
+    /* Without the capability "exec-oob" is no member at all. */
+    c = client_negotiate(path, false);
+    {
+        json_t *rsp = client_cmd(c, "{\"exec-oob\": \"query-yank\"}");
+
+        assert_error(rsp, "GenericError",
+                     "QMP input member 'exec-oob' is unexpected");
+        json_decref(rsp);
+    }
+    client_close(c);
+    assert_alive(qts);
+    qtest_quit(qts);
+}
+
+/* Pipelined in-band requests: all answered, in order, with and without
+ * OOB (queue limits, paused input and the backlog all on the way). */
+static void test_oob_flow(void)
+{
+    g_autofree char *path = extra_qmp_path("oob-flow");
+    g_autofree char *args = g_strdup_printf(
+        "-machine none -qmp unix:%s,server=on,wait=off", path);
+    QTestState *qts = qtest_init(args);
+
+    for (int oob = 0; oob < 2; oob++) {
+        Client *c = client_negotiate(path, oob);
+        g_autoptr(GString) burst = g_string_new(NULL);
+
+        for (int i = 0; i < 40; i++) {
+            g_string_append_printf(burst, "{\"execute\": \"query-name\", "
+                                   "\"id\": %d}", i);
+            if (i == 20) {
+                /* A malformed request keeps its place in line. */
+                g_string_append(burst, "{\"id\": \"bad\"}");
+            }
+        }
+        g_assert_cmpint(write(c->fd, burst->str, burst->len), ==,
+                        burst->len);
+        for (int i = 0; i < 41; i++) {
+            json_t *rsp = client_recv(c);
+            json_t *id = json_object_get(rsp, "id");
+
+            if (i == 21) {
+                g_assert_cmpstr(json_string_value(id), ==, "bad");
+                assert_error(rsp, "GenericError",
+                             "QMP input lacks member 'execute'");
+            } else {
+                g_assert_cmpint(json_integer_value(id), ==,
+                                i < 21 ? i : i - 1);
+                g_assert_nonnull(json_object_get(rsp, "return"));
+            }
+            json_decref(rsp);
+        }
+        client_close(c);
+    }
+
+    /* A client leaving with requests still queued loses only those. */
+    for (int round = 0; round < 5; round++) {
+        Client *c = client_negotiate(path, round & 1);
+        g_autoptr(GString) burst = g_string_new(NULL);
+
+        for (int i = 0; i < 30; i++) {
+            g_string_append(burst, "{\"execute\": \"query-status\"}");
+        }
+        g_assert_cmpint(write(c->fd, burst->str, burst->len), ==,
+                        burst->len);
+        client_close(c);
+    }
+    assert_alive(qts);
+    qtest_quit(qts);
+}
+
+/* yank and query-yank: every socket chardev, out of band. */
+static void test_yank(void)
+{
+    g_autofree char *path = extra_qmp_path("yank");
+    g_autofree char *path2 = extra_qmp_path("yank2");
+    g_autofree char *args = g_strdup_printf(
+        "-machine none -chardev socket,id=qmpy,path=%s,server=on,wait=off "
+        "-mon chardev=qmpy,mode=control "
+        "-chardev socket,id=spare,path=%s,server=on,wait=off "
+        "-mon chardev=spare,mode=control "
+        "-chardev null,id=nothing", path, path2);
+    QTestState *qts = qtest_init(args);
+    Client *c = client_negotiate(path, true);
+    Client *victim;
+    json_t *rsp, *list, *inst;
+    size_t i;
+    bool seen_qmpy = false, seen_spare = false;
+
+    rsp = client_cmd(c, "{\"exec-oob\": \"query-yank\", \"id\": 2}");
+    list = json_object_get(rsp, "return");
+    g_assert_true(json_is_array(list));
+    json_array_foreach(list, i, inst) {
+        const char *id = json_string_value(json_object_get(inst, "id"));
+
+        g_assert_cmpuint(json_object_size(inst), ==, 2);
+        g_assert_cmpstr(json_string_value(json_object_get(inst, "type")), ==,
+                        "chardev");
+        g_assert_cmpstr(id, !=, "nothing");
+        seen_qmpy |= !strcmp(id, "qmpy");
+        seen_spare |= !strcmp(id, "spare");
+    }
+    g_assert_true(seen_qmpy && seen_spare);
+    json_decref(rsp);
+
+    /* All or nothing: one unknown instance and nobody is yanked. */
+    rsp = client_cmd(c, "{\"exec-oob\": \"yank\", \"arguments\": "
+                     "{\"instances\": [{\"type\": \"chardev\", \"id\": "
+                     "\"qmpy\"}, {\"type\": \"chardev\", \"id\": "
+                     "\"nothing\"}]}}");
+    assert_error(rsp, "DeviceNotFound", "Instance not found");
+    json_decref(rsp);
+    rsp = client_cmd(c, "{\"exec-oob\": \"yank\", \"arguments\": "
+                     "{\"instances\": [{\"type\": \"block-node\", "
+                     "\"node-name\": \"n0\"}]}}");
+    assert_error(rsp, "DeviceNotFound", "Instance not found");
+    json_decref(rsp);
+    rsp = client_cmd(c, "{\"execute\": \"yank\", \"arguments\": "
+                     "{\"instances\": []}}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+
+    /* Yanking 'spare' cuts its client loose; it still listens. */
+    victim = client_connect(path2);
+    /* Its greeting says the connection was accepted. */
+    json_decref(client_recv(victim));
+    rsp = client_cmd(c, "{\"exec-oob\": \"yank\", \"arguments\": "
+                     "{\"instances\": [{\"type\": \"chardev\", \"id\": "
+                     "\"spare\"}]}}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    {
+        char b;
+
+        g_assert_cmpint(read(victim->fd, &b, 1), ==, 0);
+    }
+    client_close(victim);
+    victim = client_negotiate(path2, false);
+    client_close(victim);
+
+    /* Yanking our own monitor: the reply is lost with the connection. */
+    {
+        static const char self[] = "{\"exec-oob\": \"yank\", \"arguments\": "
+            "{\"instances\": [{\"type\": \"chardev\", \"id\": \"qmpy\"}]}}";
+        char chunk[256];
+
+        g_assert_cmpint(write(c->fd, self, strlen(self)), ==, strlen(self));
+
+        while (read(c->fd, chunk, sizeof(chunk)) > 0) {
+            /* drain until EOF */
+        }
+    }
+    client_close(c);
+    c = client_negotiate(path, false);
+    client_close(c);
+    assert_alive(qts);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -786,5 +1025,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/stdio", test_stdio);
     g_test_add_func("/qmp/server-wait", test_server_wait);
     g_test_add_func("/qmp/chardev-in-use", test_chardev_in_use);
+    g_test_add_func("/qmp/oob/rules", test_oob_rules);
+    g_test_add_func("/qmp/oob/flow", test_oob_flow);
+    g_test_add_func("/qmp/yank", test_yank);
     return g_test_run();
 }

@@ -329,6 +329,153 @@ static void test_file(void)
     rmdir(dir);
 }
 
+/* A chardev moved into another context: its callbacks run in that thread. */
+typedef struct CtxSeen {
+    GMutex lock;
+    GString *data;
+    GThread *reader;
+    int opened;
+    int closed;
+} CtxSeen;
+
+static void ctx_read(void *opaque, int conn, const uint8_t *buf, size_t len)
+{
+    CtxSeen *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    g_string_append_len(s->data, (const char *)buf, len);
+    s->reader = g_thread_self();
+    g_mutex_unlock(&s->lock);
+}
+
+static void ctx_event(void *opaque, int conn, ChrEvent ev)
+{
+    CtxSeen *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    if (ev == CHR_EVENT_OPENED) {
+        s->opened++;
+    } else {
+        s->closed++;
+    }
+    g_mutex_unlock(&s->lock);
+}
+
+static size_t ctx_seen_len(CtxSeen *s)
+{
+    size_t n;
+
+    g_mutex_lock(&s->lock);
+    n = s->data->len;
+    g_mutex_unlock(&s->lock);
+    return n;
+}
+
+static int ctx_seen_closed(CtxSeen *s)
+{
+    int n;
+
+    g_mutex_lock(&s->lock);
+    n = s->closed;
+    g_mutex_unlock(&s->lock);
+    return n;
+}
+
+static GMainLoop *ctx_loop;
+
+static gpointer ctx_thread_run(gpointer opaque)
+{
+    GMainContext *ctx = opaque;
+
+    g_main_context_push_thread_default(ctx);
+    g_main_loop_run(ctx_loop);
+    g_main_context_pop_thread_default(ctx);
+    return NULL;
+}
+
+static Chardev *ctx_pause_chr;
+
+/* In the chardev's own thread, as a front end pauses. */
+static void ctx_pause(void *opaque)
+{
+    qemu_chr_accept_input(ctx_pause_chr, 0, GPOINTER_TO_INT(opaque));
+}
+
+static void ctx_thread_quit(void *opaque)
+{
+    g_main_loop_quit(ctx_loop);
+}
+
+#define WAIT_UNTIL(cond) \
+    do { \
+        for (int i_ = 0; !(cond) && i_ < 5000; i_++) { \
+            g_usleep(1000); \
+        } \
+        g_assert_true(cond); \
+    } while (0)
+
+static void test_socket_in_context(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-chardev-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "c.sock", NULL);
+    g_autofree char *spec = g_strdup_printf("unix:%s,server=on,wait=off",
+                                            path);
+    Chardev *chr = qemu_chr_new("ctxsrv", spec, &error_abort);
+    GMainContext *ctx = g_main_context_new();
+    CtxSeen seen = { .data = g_string_new(NULL) };
+    GThread *t;
+    int fd;
+    char *got;
+
+    g_mutex_init(&seen.lock);
+    g_assert_true(qemu_chr_has_gcontext(chr));
+    ctx_loop = g_main_loop_new(ctx, FALSE);
+    qemu_context_jobs_init(NULL);
+    qemu_context_jobs_init(ctx);
+    qemu_chr_set_gcontext(chr, ctx);
+    qemu_chr_set_handlers(chr, ctx_read, ctx_event, &seen);
+    g_assert_true(qemu_chr_realize_all(&error_abort));
+    t = g_thread_new("chr-ctx", ctx_thread_run, ctx);
+
+    /* Accept and read happen without the main loop running at all. */
+    fd = connect_unix(path);
+    g_assert_cmpint(write(fd, "abc", 3), ==, 3);
+    WAIT_UNTIL(ctx_seen_len(&seen) == 3);
+    g_assert_true(seen.reader == t);
+
+    /* Paused input stays in the socket until resumed. */
+    ctx_pause_chr = chr;
+    qemu_context_schedule(ctx, ctx_pause, GINT_TO_POINTER(false));
+    g_usleep(50 * 1000);
+    g_assert_cmpint(write(fd, "def", 3), ==, 3);
+    g_usleep(100 * 1000);
+    g_assert_cmpuint(ctx_seen_len(&seen), ==, 3);
+    qemu_context_schedule(ctx, ctx_pause, GINT_TO_POINTER(true));
+    WAIT_UNTIL(ctx_seen_len(&seen) == 6);
+
+    /* Output from this (main) thread reaches the peer. */
+    g_assert_cmpint(qemu_chr_write_all(chr, 0, (const uint8_t *)"xyz", 3),
+                    ==, 3);
+    got = read_some(fd, 3);
+    g_assert_cmpstr(got, ==, "xyz");
+    g_free(got);
+
+    close(fd);
+    WAIT_UNTIL(ctx_seen_closed(&seen) == 1);
+    qemu_context_schedule(ctx, ctx_thread_quit, NULL);
+    g_thread_join(t);
+    qemu_context_jobs_cleanup(ctx);
+    qemu_chr_set_handlers(chr, NULL, NULL, NULL);
+    qemu_chr_set_gcontext(chr, NULL);
+    g_assert_cmpstr(seen.data->str, ==, "abcdef");
+    qemu_chr_cleanup();
+    g_main_loop_unref(ctx_loop);
+    g_main_context_unref(ctx);
+    g_string_free(seen.data, TRUE);
+    g_mutex_clear(&seen.lock);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -338,5 +485,6 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/no-frontend-hangup", test_no_frontend_hangup);
     g_test_add_func("/chardev/accept-emfile", test_accept_emfile);
     g_test_add_func("/chardev/file", test_file);
+    g_test_add_func("/chardev/socket-in-context", test_socket_in_context);
     return g_test_run();
 }
