@@ -148,8 +148,9 @@ static json_t *convert_scalar(KeyvalForm form, const char *name,
                 return json_string(str);
             }
         }
+        /* the visitor names an enum by its member name alone */
         error_setg(errp, "Parameter '%s' does not accept value '%s'",
-                   name, str);
+                   strrchr(name, '.') ? strrchr(name, '.') + 1 : name, str);
         return NULL;
     }
     if (!strcmp(type, "str") || !strcmp(type, "any")) {
@@ -215,6 +216,7 @@ static bool append_list_value(KeyvalForm form, json_t *arr,
                               const char *str, Error **errp)
 {
     const UnsignedRange *ur = unsigned_type(elem_type);
+    const QapiTypeInfo *ti;
     uint64_t lo, hi, v;
     const char *end;
     json_t *e;
@@ -245,7 +247,11 @@ static bool append_list_value(KeyvalForm form, json_t *arr,
             }
         }
     }
-    e = convert_scalar(form, name, elem_type, str, errp);
+    ti = qapi_type_lookup(elem_type);
+    /* the keyval visitor names an enum list element "null" */
+    e = convert_scalar(form, form == FORM_KEYVAL && ti &&
+                             ti->kind == QAPI_KIND_ENUM ? "null" : name,
+                       elem_type, str, errp);
     if (!e) {
         return false;
     }
@@ -281,16 +287,217 @@ static bool key_matches(const QapiMember *m, const char *key)
            (m->type[0] == '[' && is_list_element_key(key, m->name));
 }
 
+static json_t *keyval_to_json(KeyvalForm form, const char *type,
+                              const KeyValueList *kv, const char *prefix,
+                              Error **errp);
+
+static void sub_item_free(gpointer p)
+{
+    KeyValue *kv = p;
+
+    g_free(kv->key);
+    g_free(kv->value);
+    g_free(kv);
+}
+
+/* The items of @kv below "@name." with that prefix removed, or NULL. */
+static KeyValueList *keyval_sublist(const KeyValueList *kv, const char *name)
+{
+    size_t len = strlen(name);
+    KeyValueList *sub = NULL;
+    guint i;
+
+    for (i = 0; i < kv->items->len; i++) {
+        KeyValue *item = g_ptr_array_index(kv->items, i);
+        KeyValue *copy;
+
+        if (strncmp(item->key, name, len) || item->key[len] != '.') {
+            continue;
+        }
+        if (!sub) {
+            sub = g_new0(KeyValueList, 1);
+            sub->items = g_ptr_array_new_with_free_func(sub_item_free);
+        }
+        copy = g_new0(KeyValue, 1);
+        copy->key = g_strdup(item->key + len + 1);
+        copy->value = g_strdup(item->value);
+        g_ptr_array_add(sub->items, copy);
+    }
+    return sub;
+}
+
+static bool is_object_type(const char *type)
+{
+    const QapiTypeInfo *ti = qapi_type_lookup(type);
+
+    return ti && (ti->kind == QAPI_KIND_STRUCT || ti->kind == QAPI_KIND_UNION);
+}
+
+/*
+ * Members written as "name.key=..." in the keyval form: structs, unions,
+ * alternates and lists of objects ("name.0.key=...").
+ */
+static bool is_nested_member(const QapiMember *m)
+{
+    const QapiTypeInfo *ti = qapi_type_lookup(m->type);
+
+    if (ti && ti->kind == QAPI_KIND_ARRAY) {
+        return is_object_type(ti->element_type);
+    }
+    return ti && (is_object_type(m->type) || ti->kind == QAPI_KIND_ALTERNATE);
+}
+
+/* The alternative of alternate @ti for an object (@object) or a string. */
+static const char *alternative_for(const QapiTypeInfo *ti, bool object)
+{
+    int i;
+
+    for (i = 0; i < ti->n_members; i++) {
+        if (is_object_type(ti->members[i].type) == object) {
+            return ti->members[i].type;
+        }
+    }
+    return NULL;
+}
+
+/* "name.0.k=..,name.1.k=..": one object per index, no index missing. */
+static json_t *convert_object_list(KeyvalForm form, const char *elem_type,
+                                   const char *name, const char *full,
+                                   const KeyValueList *kv, Error **errp)
+{
+    g_autoptr(KeyValueList) sub = keyval_sublist(kv, name);
+    json_t *arr;
+    guint64 n = 0, count = 0;
+    guint i;
+
+    if (!sub) {
+        return NULL;
+    }
+    for (i = 0; i < sub->items->len; i++) {
+        KeyValue *item = g_ptr_array_index(sub->items, i);
+        g_autofree char *index = g_strndup(item->key,
+                                           strcspn(item->key, "."));
+
+        /* an object with other keys is not a list */
+        if (!g_ascii_string_to_unsigned(index, 10, 0, G_MAXINT, &n, NULL)) {
+            error_setg(errp, QERR_INVALID_PARAMETER_TYPE, full, "array");
+            return NULL;
+        }
+        count = MAX(count, n + 1);
+    }
+    arr = json_array();
+    for (n = 0; n < count; n++) {
+        g_autofree char *index = g_strdup_printf("%" G_GUINT64_FORMAT, n);
+        g_autofree char *elem_full = g_strdup_printf("%s.%s", full, index);
+        g_autofree char *elem_prefix = g_strdup_printf("%s.", elem_full);
+        g_autoptr(KeyValueList) elem = keyval_sublist(sub, index);
+        json_t *v;
+
+        if (!elem) {
+            error_setg(errp, "Parameter '%s' missing", elem_full);
+            json_decref(arr);
+            return NULL;
+        }
+        v = keyval_to_json(form, elem_type, elem, elem_prefix, errp);
+        if (!v) {
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append_new(arr, v);
+    }
+    return arr;
+}
+
+/*
+ * A nested member in the keyval form: false with *errp set on error;
+ * *done tells whether the member was given.
+ */
+static bool convert_nested(KeyvalForm form, const QapiMember *m,
+                           const char *full, const KeyValueList *kv,
+                           json_t *out, bool *done, Error **errp)
+{
+    const QapiTypeInfo *ti = qapi_type_lookup(m->type);
+    g_autoptr(KeyValueList) sub = keyval_sublist(kv, m->name);
+    g_autofree char *prefix = g_strdup_printf("%s.", full);
+    const char *last = NULL;
+    const char *type;
+    json_t *v;
+    guint i;
+
+    *done = false;
+    for (i = 0; i < kv->items->len; i++) {
+        KeyValue *item = g_ptr_array_index(kv->items, i);
+
+        if (!strcmp(item->key, m->name)) {
+            last = item->value;
+        }
+    }
+    if (sub && last) {
+        error_setg(errp, "Parameters '%s.*' used inconsistently", full);
+        return false;
+    }
+    if (ti->kind == QAPI_KIND_ARRAY) {
+        if (last) {
+            error_setg(errp, QERR_INVALID_PARAMETER_TYPE, full, "array");
+            return false;
+        }
+        v = convert_object_list(form, ti->element_type, m->name, full, kv,
+                                errp);
+        if (!v) {
+            return !sub;
+        }
+    } else if (sub) {
+        type = ti->kind == QAPI_KIND_ALTERNATE ? alternative_for(ti, true)
+                                               : m->type;
+        if (!type) {
+            error_setg(errp, QERR_INVALID_PARAMETER_TYPE, full, ti->name);
+            return false;
+        }
+        v = keyval_to_json(form, type, sub, prefix, errp);
+        if (!v) {
+            return false;
+        }
+    } else if (last) {
+        type = ti->kind == QAPI_KIND_ALTERNATE ? alternative_for(ti, false)
+                                               : NULL;
+        if (!type) {
+            error_setg(errp, QERR_INVALID_PARAMETER_TYPE, full,
+                       ti->kind == QAPI_KIND_ALTERNATE ? ti->name : "object");
+            return false;
+        }
+        v = convert_scalar(form, full, type, last, errp);
+        if (!v) {
+            return false;
+        }
+    } else {
+        return true;
+    }
+    json_object_set_new(out, m->name, v);
+    *done = true;
+    return true;
+}
+
 /* Convert the values given for @m, in schema order like QEMU's visitor. */
 static bool convert_member(KeyvalForm form, const QapiMember *m,
-                           const KeyValueList *kv, json_t *out, Error **errp)
+                           const KeyValueList *kv, const char *prefix,
+                           json_t *out, Error **errp)
 {
+    g_autofree char *full = g_strconcat(prefix ? prefix : "", m->name, NULL);
     const char *last = NULL;
     json_t *arr = NULL;
     json_t *v;
     guint i;
 
-    if (m->type[0] == '[') {
+    if (form == FORM_KEYVAL && is_nested_member(m)) {
+        bool done;
+
+        if (!convert_nested(form, m, full, kv, out, &done, errp)) {
+            return false;
+        }
+        if (done) {
+            return true;
+        }
+    } else if (m->type[0] == '[') {
         g_autofree char *elem_type = g_strndup(m->type + 1,
                                                strlen(m->type) - 2);
 
@@ -302,7 +509,7 @@ static bool convert_member(KeyvalForm form, const QapiMember *m,
             }
             /* keyval spells a list "name.0=..."; "name=" is a scalar. */
             if (form == FORM_KEYVAL && !strcmp(item->key, m->name)) {
-                error_setg(errp, QERR_INVALID_PARAMETER_TYPE, m->name,
+                error_setg(errp, QERR_INVALID_PARAMETER_TYPE, full,
                            "array");
                 json_decref(arr);
                 return false;
@@ -310,7 +517,7 @@ static bool convert_member(KeyvalForm form, const QapiMember *m,
             if (!arr) {
                 arr = json_array();
             }
-            if (!append_list_value(form, arr, m->name, elem_type,
+            if (!append_list_value(form, arr, full, elem_type,
                                    item->value, errp)) {
                 json_decref(arr);
                 return false;
@@ -330,7 +537,7 @@ static bool convert_member(KeyvalForm form, const QapiMember *m,
             }
         }
         if (last) {
-            v = convert_scalar(form, m->name, m->type, last, errp);
+            v = convert_scalar(form, full, m->type, last, errp);
             if (!v) {
                 return false;
             }
@@ -339,46 +546,60 @@ static bool convert_member(KeyvalForm form, const QapiMember *m,
         }
     }
     if (!m->optional) {
-        error_setg(errp, QERR_MISSING_PARAMETER, m->name);
+        error_setg(errp, QERR_MISSING_PARAMETER, full);
         return false;
     }
     return true;
 }
 
 static bool convert_members(KeyvalForm form, const QapiMember *members,
-                            int n, const KeyValueList *kv, json_t *out,
-                            Error **errp)
+                            int n, const KeyValueList *kv, const char *prefix,
+                            json_t *out, Error **errp)
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        if (!convert_member(form, &members[i], kv, out, errp)) {
+        if (!convert_member(form, &members[i], kv, prefix, out, errp)) {
             return false;
         }
     }
     return true;
 }
 
-static bool known_key(const QapiTypeInfo *ti, const QapiTypeInfo *branch,
-                      const char *key)
+static bool known_member_key(KeyvalForm form, const QapiMember *m,
+                             const char *key)
+{
+    size_t len = strlen(m->name);
+
+    if (key_matches(m, key)) {
+        return true;
+    }
+    return form == FORM_KEYVAL && is_nested_member(m) &&
+           !strncmp(key, m->name, len) && key[len] == '.';
+}
+
+static bool known_key(KeyvalForm form, const QapiTypeInfo *ti,
+                      const QapiTypeInfo *branch, const char *key)
 {
     int i;
 
     for (i = 0; i < ti->n_members; i++) {
-        if (key_matches(&ti->members[i], key)) {
+        if (known_member_key(form, &ti->members[i], key)) {
             return true;
         }
     }
     for (i = 0; branch && i < branch->n_members; i++) {
-        if (key_matches(&branch->members[i], key)) {
+        if (known_member_key(form, &branch->members[i], key)) {
             return true;
         }
     }
     return false;
 }
 
+/* @prefix: where the object sits ("image."), for error texts; or NULL. */
 static json_t *keyval_to_json(KeyvalForm form, const char *type,
-                              const KeyValueList *kv, Error **errp)
+                              const KeyValueList *kv, const char *prefix,
+                              Error **errp)
 {
     const QapiTypeInfo *ti = qapi_type_lookup(type);
     const QapiTypeInfo *branch = NULL;
@@ -391,7 +612,8 @@ static json_t *keyval_to_json(KeyvalForm form, const char *type,
         return NULL;
     }
     out = json_object();
-    if (!convert_members(form, ti->members, ti->n_members, kv, out, errp)) {
+    if (!convert_members(form, ti->members, ti->n_members, kv, prefix, out,
+                         errp)) {
         goto fail;
     }
     if (ti->kind == QAPI_KIND_UNION) {
@@ -406,7 +628,8 @@ static json_t *keyval_to_json(KeyvalForm form, const char *type,
             }
         }
         if (branch && !convert_members(form, branch->members,
-                                       branch->n_members, kv, out, errp)) {
+                                       branch->n_members, kv, prefix, out,
+                                       errp)) {
             goto fail;
         }
     }
@@ -414,11 +637,12 @@ static json_t *keyval_to_json(KeyvalForm form, const char *type,
     for (i = 0; i < kv->items->len; i++) {
         KeyValue *item = g_ptr_array_index(kv->items, i);
 
-        if (!known_key(ti, branch, item->key)) {
+        if (!known_key(form, ti, branch, item->key)) {
             if (form == FORM_OPTS) {
                 error_setg(errp, QERR_INVALID_PARAMETER, item->key);
             } else {
-                error_setg(errp, "Parameter '%s' is unexpected", item->key);
+                error_setg(errp, "Parameter '%s%s' is unexpected",
+                           prefix ? prefix : "", item->key);
             }
             goto fail;
         }
@@ -433,11 +657,11 @@ fail:
 json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
                             Error **errp)
 {
-    return keyval_to_json(FORM_OPTS, type, kv, errp);
+    return keyval_to_json(FORM_OPTS, type, kv, NULL, errp);
 }
 
 json_t *qapi_keyval_to_json_keyval(const char *type, const KeyValueList *kv,
                                    Error **errp)
 {
-    return keyval_to_json(FORM_KEYVAL, type, kv, errp);
+    return keyval_to_json(FORM_KEYVAL, type, kv, NULL, errp);
 }

@@ -65,6 +65,17 @@ static bool is_int_type(const char *type)
            int_range(type) != NULL;
 }
 
+/* The member alone ("b" of "a.b"), "null" for a list element ("a[2]"). */
+static const char *plain_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+
+    if (g_str_has_suffix(name, "]")) {
+        return "null";
+    }
+    return dot ? dot + 1 : name;
+}
+
 static bool type_error(const char *name, const char *expected, Error **errp)
 {
     error_setg(errp, QERR_INVALID_PARAMETER_TYPE, name, expected);
@@ -119,11 +130,7 @@ static bool validate_builtin(const char *type, json_t *value,
              * QEMU's range check names the member alone, not its outer
              * path, and a list element (visited without a name) "null".
              */
-            const char *dot = strrchr(name, '.');
-            const char *plain = g_str_has_suffix(name, "]") ? "null"
-                                : dot ? dot + 1 : name;
-
-            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, plain,
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, plain_name(name),
                        range->c_name);
             return false;
         }
@@ -273,8 +280,9 @@ static bool validate(const char *type, json_t *value, const char *name,
                 return true;
             }
         }
+        /* like its range check, QEMU's enum check names the member alone */
         error_setg(errp, "Parameter '%s' does not accept value '%s'",
-                   name, json_string_value(value));
+                   plain_name(name), json_string_value(value));
         return false;
     case QAPI_KIND_STRUCT:
     case QAPI_KIND_UNION:

@@ -28,6 +28,7 @@
 #include "system/qtest.h"
 #include "system/confidential-guest-support.h"
 #include "target/i386/sev.h"
+#include "block/block.h"
 
 #define QEMU_VERSION_STRING "11.0.50"
 #define QEMU_PKGVERSION "qemu-gmem"
@@ -41,6 +42,7 @@ typedef enum QemuOptionIndex {
     OPT_HELP,
     OPT_VERSION,
     OPT_OBJECT,
+    OPT_BLOCKDEV,
     OPT_MACHINE,
     OPT_ACCEL,
     OPT_ENABLE_KVM,
@@ -103,6 +105,9 @@ static const QemuOptionDef qemu_options[] = {
     { "object", HAS_ARG, OPT_OBJECT, "-object TYPE,id=ID[,prop=value...]",
       "create a user-creatable object ('-object help',\n"
       "                '-object TYPE,help'); also -object '{JSON}'" },
+    { "blockdev", HAS_ARG, OPT_BLOCKDEV,
+      "-blockdev driver=DRV,node-name=N[,opt=value...]",
+      "add a block node (null-co, null-aio, blkdebug); also JSON" },
     { "S", 0, OPT_S, "-S", "do not start the vCPUs at start-up (use 'cont')" },
     { "preconfig", 0, OPT_PRECONFIG, "--preconfig",
       "pause before machine init, for QMP (x-exit-preconfig)" },
@@ -1083,6 +1088,12 @@ static int parse_args(VLState *s, int argc, char **argv)
                 return 1;
             }
             break;
+        case OPT_BLOCKDEV:
+            if (!blockdev_queue_option(optname, optarg, &err)) {
+                error_report_err(err);
+                return 1;
+            }
+            break;
         case OPT_MACHINE:
             r = parse_machine(s, optarg, &err);
             if (r > 0) {
@@ -1335,6 +1346,7 @@ static void qemu_cleanup(MachineState *ms, bool cpus_created)
         current_machine_set(NULL);
         object_unparent(OBJECT(ms));
     }
+    blockdev_close_all_bdrv_states();
     user_creatable_cleanup();
     confidential_guest_support_close_creation(false);
     monitor_cleanup();
@@ -1415,7 +1427,7 @@ static int qemu_run(VLState *s)
         }
     }
     /* Early objects (e.g. -object qtest) may attach to a chardev too. */
-    if (!create_objects(s, false, &err)) {
+    if (!create_objects(s, false, &err) || !blockdev_open_queued(&err)) {
         goto fail;
     }
     if (!qemu_chr_realize_all(&err)) {

@@ -201,7 +201,7 @@ static void test_nested_and_builtin(void)
                "boolean");
     assert_ok("q_obj_qmp_capabilities-arg", "{'enable': ['oob']}");
     assert_err("q_obj_qmp_capabilities-arg", "{'enable': ['x']}",
-               "Parameter 'enable[0]' does not accept value 'x'");
+               "Parameter 'null' does not accept value 'x'");
     assert_ok("q_obj_qom-set-arg",
               "{'path': '/objects/m', 'property': 'size', 'value': [1]}");
     assert_ok("str", "'x'");
