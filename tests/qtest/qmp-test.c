@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QMP against the real binary: negotiation, bad input, clients, chardevs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1009,6 +1010,83 @@ static void test_yank(void)
     qtest_quit(qts);
 }
 
+/*
+ * The point of OOB: while the main thread is blocked in an in-band
+ * command (blkdebug reading its config from a FIFO nobody writes yet),
+ * exec-oob commands are answered, and one of them frees another
+ * monitor's client; in-band requests wait their turn, in order.
+ */
+static void test_oob_overtakes(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("qmp-oob-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+    g_autofree char *path = extra_qmp_path("oob-over");
+    g_autofree char *path2 = extra_qmp_path("oob-over2");
+    g_autofree char *args = g_strdup_printf(
+        "-machine none -qmp unix:%s,server=on,wait=off "
+        "-chardev socket,id=other,path=%s,server=on,wait=off "
+        "-mon chardev=other,mode=control", path, path2);
+    g_autofree char *block = NULL;
+    QTestState *qts = qtest_init(args);
+    Client *c = client_negotiate(path, true);
+    Client *stuck = client_negotiate(path2, false);
+    json_t *rsp;
+    int fd;
+    char b;
+
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    block = g_strdup_printf("{\"execute\": \"blockdev-add\", \"id\": \"blk\", "
+                            "\"arguments\": {\"driver\": \"blkdebug\", "
+                            "\"node-name\": \"b0\", \"config\": \"%s\", "
+                            "\"image\": {\"driver\": \"null-co\"}}}", fifo);
+    g_assert_cmpint(write(c->fd, block, strlen(block)), ==, strlen(block));
+    {
+        static const char ib[] = "{\"execute\": \"query-name\", "
+                                 "\"id\": \"ib\"}";
+
+        g_assert_cmpint(write(c->fd, ib, strlen(ib)), ==, strlen(ib));
+    }
+
+    /*
+     * Answered although blockdev-add cannot finish before the FIFO gets
+     * a writer, which only happens below.
+     */
+    rsp = client_cmd(c, "{\"exec-oob\": \"query-yank\", \"id\": \"oob1\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "oob1");
+    g_assert_true(json_is_array(json_object_get(rsp, "return")));
+    json_decref(rsp);
+    rsp = client_cmd(c, "{\"exec-oob\": \"yank\", \"id\": \"oob2\", "
+                     "\"arguments\": {\"instances\": [{\"type\": "
+                     "\"chardev\", \"id\": \"other\"}]}}");
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "oob2");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    g_assert_cmpint(read(stuck->fd, &b, 1), ==, 0);
+    client_close(stuck);
+
+    /* Only now does blockdev-add get its config: it returns, then ib. */
+    fd = open(fifo, O_WRONLY);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    rsp = client_recv(c);
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "blk");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    rsp = client_recv(c);
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "ib");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    client_close(c);
+    assert_alive(qts);
+    qtest_quit(qts);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1028,5 +1106,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/oob/rules", test_oob_rules);
     g_test_add_func("/qmp/oob/flow", test_oob_flow);
     g_test_add_func("/qmp/yank", test_yank);
+    g_test_add_func("/qmp/oob/overtakes", test_oob_overtakes);
     return g_test_run();
 }
