@@ -31,13 +31,7 @@ json_t *blockdev_parse_option(const char *arg, Error **errp)
     json_t *options;
 
     if (arg[0] == '{') {
-        json_error_t jerr;
-
-        options = json_loads(arg, JSON_REJECT_DUPLICATES, &jerr);
-        if (!options) {
-            error_setg(errp, "JSON parse error, %s", jerr.text);
-            return NULL;
-        }
+        return qapi_json_option_parse("BlockdevOptions", arg, errp);
     } else {
         g_autoptr(KeyValueList) kv = keyval_list_parse(arg, "driver", errp);
 

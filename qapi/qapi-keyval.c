@@ -665,3 +665,20 @@ json_t *qapi_keyval_to_json_keyval(const char *type, const KeyValueList *kv,
 {
     return keyval_to_json(FORM_KEYVAL, type, kv, NULL, errp);
 }
+
+json_t *qapi_json_option_parse(const char *type, const char *arg,
+                               Error **errp)
+{
+    json_error_t jerr;
+    json_t *options = json_loads(arg, JSON_REJECT_DUPLICATES, &jerr);
+
+    if (!options) {
+        error_setg(errp, "JSON parse error, %s", jerr.text);
+        return NULL;
+    }
+    if (!qapi_validate(type, options, errp)) {
+        json_decref(options);
+        return NULL;
+    }
+    return options;
+}

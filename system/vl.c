@@ -278,15 +278,8 @@ static int parse_object(VLState *s, const char *arg, Error **errp)
     json_t *options;
 
     if (arg[0] == '{') {
-        json_error_t jerr;
-
-        options = json_loads(arg, JSON_REJECT_DUPLICATES, &jerr);
+        options = qapi_json_option_parse("ObjectOptions", arg, errp);
         if (!options) {
-            error_setg(errp, "JSON parse error, %s", jerr.text);
-            return -1;
-        }
-        if (!qapi_validate("ObjectOptions", options, errp)) {
-            json_decref(options);
             return -1;
         }
         o = g_new0(ObjectOption, 1);

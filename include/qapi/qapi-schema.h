@@ -51,6 +51,13 @@ json_t *qapi_keyval_to_json(const char *type, const KeyValueList *kv,
  */
 json_t *qapi_keyval_to_json_keyval(const char *type, const KeyValueList *kv,
                                    Error **errp);
+/*
+ * The JSON form of an option (-object '{...}', -blockdev '{...}'):
+ * parsed (duplicate keys refused, "JSON parse error, ...") and checked
+ * against @type.  Returns a new reference.
+ */
+json_t *qapi_json_option_parse(const char *type, const char *arg,
+                               Error **errp);
 
 /* SchemaInfo list for query-qmp-schema (new reference). */
 json_t *qapi_introspect(void);
