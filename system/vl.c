@@ -21,6 +21,7 @@
 #include "system/kvm.h"
 #include "system/cpus.h"
 #include "system/runstate.h"
+#include "system/seccomp.h"
 #include "hw/boards.h"
 #include "hw/i386/cpu-models.h"
 #include "hw/char/serial.h"
@@ -68,6 +69,7 @@ typedef enum QemuOptionIndex {
     OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN,
     OPT_DAEMONIZE,
+    OPT_SANDBOX,
     OPT_NAME,
     OPT_UUID,
     OPT_CPU,
@@ -148,6 +150,11 @@ static const QemuOptionDef qemu_options[] = {
     { "no-shutdown", 0, OPT_NO_SHUTDOWN, "-no-shutdown",
       "stop the guest instead of exiting on guest shutdown" },
     { "daemonize", 0, OPT_DAEMONIZE, "-daemonize", "not supported" },
+    { "sandbox", HAS_ARG, OPT_SANDBOX,
+      "-sandbox on[,obsolete=allow|deny][,elevateprivileges=allow|deny|"
+      "children]\n"
+      "          [,spawn=allow|deny][,resourcecontrol=allow|deny]",
+      "seccomp system call filter (default 'off')" },
     { "name", HAS_ARG, OPT_NAME, "-name [guest=]name[,debug-threads=on|off]",
       "name of the guest (query-name)" },
     { "uuid", HAS_ARG, OPT_UUID, "-uuid %08x-%04x-%04x-%04x-%012x",
@@ -350,6 +357,30 @@ static bool object_is_late(ObjectOption *o)
     return user_creatable_type_is_late(type);
 }
 
+/*
+ * Made before -sandbox takes effect, as in QEMU: a thread context sets
+ * CPU affinities, which resourcecontrol=deny forbids afterwards.
+ */
+static bool object_is_pre_sandbox(ObjectOption *o)
+{
+    return !g_strcmp0(json_string_value(json_object_get(o->options,
+                                                        "qom-type")),
+                      "thread-context");
+}
+
+static bool create_objects_pre_sandbox(VLState *s, Error **errp)
+{
+    for (guint i = 0; i < s->objects->len; i++) {
+        ObjectOption *o = g_ptr_array_index(s->objects, i);
+
+        if (object_is_pre_sandbox(o) &&
+            !user_creatable_add_qapi(o->options, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool create_objects(VLState *s, bool late, Error **errp)
 {
     guint i;
@@ -357,7 +388,7 @@ static bool create_objects(VLState *s, bool late, Error **errp)
     for (i = 0; i < s->objects->len; i++) {
         ObjectOption *o = g_ptr_array_index(s->objects, i);
 
-        if (object_is_late(o) != late) {
+        if (object_is_late(o) != late || object_is_pre_sandbox(o)) {
             continue;
         }
         /*
@@ -1222,6 +1253,13 @@ static int parse_args(VLState *s, int argc, char **argv)
         case OPT_NO_SHUTDOWN:
             s->no_shutdown = true;
             break;
+        case OPT_SANDBOX:
+            if (!qemu_sandbox_parse(optarg, &err)) {
+                error_prepend_opt(&err, optname, optarg);
+                error_report_err(err);
+                return 1;
+            }
+            break;
         case OPT_DAEMONIZE:
             error_report("-%s: daemonizing is not supported by qemu-gmem",
                          optname);
@@ -1376,6 +1414,9 @@ static int qemu_run(VLState *s)
     runstate_set_no_reboot(s->no_reboot);
     runstate_set_no_shutdown(s->no_shutdown);
     runstate_set_qtest_driver(s->qtest_spec != NULL);
+    if (!create_objects_pre_sandbox(s, &err) || !qemu_sandbox_apply(&err)) {
+        goto fail;
+    }
     /* Other threads hand work to the main loop from the start. */
     qemu_context_jobs_init(NULL);
     qemu_main_loop_set_exit_check(main_loop_should_exit);
