@@ -215,11 +215,19 @@ static const CmdlineParam smp_params[] = {
     { "threads", "number" }, { NULL }
 };
 
+/* QEMU 7.2 lists them in this order; libvirt probes for the option. */
+static const CmdlineParam sandbox_params[] = {
+    { "resourcecontrol", "string" }, { "spawn", "string" },
+    { "elevateprivileges", "string" }, { "obsolete", "string" },
+    { "enable", "boolean" }, { NULL }
+};
+
 static const CmdlineOption cmdline_options[] = {
     { "accel", accel_params },
     { "machine", NULL },
     { "memory", memory_params },
     { "name", name_params },
+    { "sandbox", sandbox_params },
     { "smp-opts", smp_params },
 };
 

@@ -75,6 +75,17 @@ static const ReplyCase cases[] = {
       "{\"name\": \"process\", \"type\": \"string\"},"
       "{\"name\": \"debug-threads\", \"type\": \"boolean\"}],"
       " \"option\": \"name\"}]}" },
+    /* as QEMU 7.2 answers it */
+    { "query-command-line-options-sandbox", NONE,
+      "{\"execute\": \"query-command-line-options\", \"arguments\": "
+      "{\"option\": \"sandbox\"}}",
+      "{\"return\": [{\"parameters\": ["
+      "{\"name\": \"resourcecontrol\", \"type\": \"string\"}, "
+      "{\"name\": \"spawn\", \"type\": \"string\"}, "
+      "{\"name\": \"elevateprivileges\", \"type\": \"string\"}, "
+      "{\"name\": \"obsolete\", \"type\": \"string\"}, "
+      "{\"name\": \"enable\", \"type\": \"boolean\"}], "
+      "\"option\": \"sandbox\"}]}" },
     { "query-command-line-options-bad", NONE,
       "{\"execute\": \"query-command-line-options\", \"arguments\": "
       "{\"option\": \"nosuch\"}}",
