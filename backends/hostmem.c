@@ -127,7 +127,8 @@ static bool host_memory_backend_do_prealloc(HostMemoryBackend *backend,
                                             bool fresh, Error **errp)
 {
     RAMBlock *rb = backend->mr.ram_block;
-    cpu_set_t cpus, *pcpus = NULL;
+    cpu_set_t cpus;
+    Object *context = NULL;
     int fd = -1;
 
     /*
@@ -139,7 +140,7 @@ static bool host_memory_backend_do_prealloc(HostMemoryBackend *backend,
     }
     if (backend->prealloc_context &&
         thread_context_get_affinity(backend->prealloc_context, &cpus)) {
-        pcpus = &cpus;
+        context = backend->prealloc_context;
     }
     /* prealloc-threads may exceed INT_MAX; more than pages is clamped */
     return qemu_prealloc_mem_affinity(fd, rb->fd_offset, (char *)rb->host,
@@ -147,7 +148,7 @@ static bool host_memory_backend_do_prealloc(HostMemoryBackend *backend,
                                       MIN(backend->prealloc_threads,
                                           (uint32_t)INT_MAX),
                                       !!(rb->flags & RAM_GUEST_MEMFD_SHARED),
-                                      pcpus, fresh, errp);
+                                      context, fresh, errp);
 }
 
 static bool host_memory_backend_bind(HostMemoryBackend *backend,

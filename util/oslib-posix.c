@@ -11,6 +11,7 @@
 #include <linux/falloc.h>
 #include "qemu/memfd.h"
 #include "system/hostmem.h"
+#include "qemu/thread-context.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -225,7 +226,7 @@ static void prealloc_give_back(int fd, uint64_t fd_offset, char *area,
 bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
                                 size_t sz, int max_threads,
                                 bool fd_is_guest_memfd,
-                                const cpu_set_t *cpus, bool fresh,
+                                Object *context, bool fresh,
                                 Error **errp)
 {
     size_t pagesize = fd >= 0 ? qemu_fd_getpagesize(fd)
@@ -233,7 +234,6 @@ bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
     size_t npages, per, extra, done = 0;
     PreallocThread *threads;
     int nthreads, i, err = 0;
-    pthread_attr_t attr;
 
     if (!sz) {
         return true;
@@ -270,24 +270,25 @@ bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
         done += pages;
     }
 
-    pthread_attr_init(&attr);
-    if (cpus) {
-        pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
-    }
     /*
-     * The calling thread does the first chunk itself, unless an affinity
-     * was asked for: then every chunk, the first one too, is populated
-     * from the requested CPUs (first touch decides the NUMA node).
+     * The calling thread does the first chunk itself, unless a context
+     * was given: then every chunk, the first one too, is populated by a
+     * thread the context created on its CPUs (first touch decides the
+     * NUMA node).
      */
-    for (i = cpus ? 0 : 1; i < nthreads; i++) {
-        if (pthread_create(&threads[i].thread, &attr, prealloc_thread_fn,
-                           &threads[i]) == 0) {
+    for (i = context ? 0 : 1; i < nthreads; i++) {
+        bool started = context
+            ? thread_context_create_thread(context, &threads[i].thread,
+                                           prealloc_thread_fn, &threads[i])
+            : pthread_create(&threads[i].thread, NULL, prealloc_thread_fn,
+                             &threads[i]) == 0;
+
+        if (started) {
             threads[i].started = true;
         } else {
             prealloc_thread_fn(&threads[i]);
         }
     }
-    pthread_attr_destroy(&attr);
     if (!threads[0].started) {
         prealloc_thread_fn(&threads[0]);
     }

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The "thread-context" object: a CPU affinity (given as CPUs or as host
- * NUMA nodes) that helper threads such as preallocation workers adopt.
+ * The "thread-context" object: a thread of its own, pinned to a CPU
+ * affinity (given as CPUs or as host NUMA nodes), that creates helper
+ * threads such as preallocation workers, which inherit the affinity.
+ * Creating threads there rather than with an affinity attribute means no
+ * sched_setaffinity() call after start-up, so it works under -sandbox
+ * resourcecontrol=deny, and "thread-id" is a real thread, as in QEMU.
  */
 #include "qemu/osdep.h"
+#include <pthread.h>
+#include <sys/syscall.h>
 #include "qemu/thread-context.h"
 #include "qom/object_interfaces.h"
 
@@ -15,7 +21,73 @@ struct ThreadContext {
     GArray *nodes;       /* uint16_t: node-affinity as given */
     cpu_set_t set;
     bool has_set;
+
+    /* The context thread and its one request slot. */
+    pthread_t thread;
+    bool running;
+    pid_t tid;
+    GMutex lock;
+    GCond cond;
+    bool quit;
+    void *(*req_fn)(void *);
+    void *req_arg;
+    bool req_pending;
+    int req_rc;
+    pthread_t req_thread;
 };
+
+static void *thread_context_run(void *opaque)
+{
+    ThreadContext *tc = opaque;
+
+    g_mutex_lock(&tc->lock);
+    tc->tid = syscall(SYS_gettid);
+    g_cond_broadcast(&tc->cond);
+    for (;;) {
+        while (!tc->quit && !tc->req_pending) {
+            g_cond_wait(&tc->cond, &tc->lock);
+        }
+        if (tc->quit) {
+            break;
+        }
+        /* Created here, the new thread inherits our affinity. */
+        tc->req_rc = pthread_create(&tc->req_thread, NULL, tc->req_fn,
+                                    tc->req_arg);
+        tc->req_pending = false;
+        g_cond_broadcast(&tc->cond);
+    }
+    g_mutex_unlock(&tc->lock);
+    return NULL;
+}
+
+bool thread_context_create_thread(Object *obj, pthread_t *thread,
+                                  void *(*fn)(void *), void *arg)
+{
+    ThreadContext *tc = (ThreadContext *)object_dynamic_cast(obj,
+                                                    TYPE_THREAD_CONTEXT);
+    bool ok;
+
+    if (!tc || !tc->running) {
+        return false;
+    }
+    g_mutex_lock(&tc->lock);
+    while (tc->req_pending) {
+        g_cond_wait(&tc->cond, &tc->lock);
+    }
+    tc->req_fn = fn;
+    tc->req_arg = arg;
+    tc->req_pending = true;
+    g_cond_broadcast(&tc->cond);
+    while (tc->req_pending) {
+        g_cond_wait(&tc->cond, &tc->lock);
+    }
+    ok = tc->req_rc == 0;
+    if (ok) {
+        *thread = tc->req_thread;
+    }
+    g_mutex_unlock(&tc->lock);
+    return ok;
+}
 
 /* Add the CPUs of a sysfs cpulist ("0-3,6") to @set. */
 static bool cpulist_parse(const char *s, cpu_set_t *set)
@@ -54,6 +126,11 @@ static bool thread_context_apply(ThreadContext *tc, cpu_set_t *set,
             error_setg_errno(errp, EINVAL, "Setting CPU affinity failed");
             return false;
         }
+    }
+    /* A running context (qom-set) moves at once; else at complete(). */
+    if (tc->running && sched_setaffinity(tc->tid, sizeof(*set), set)) {
+        error_setg_errno(errp, errno, "Setting CPU affinity failed");
+        return false;
     }
     tc->set = *set;
     tc->has_set = true;
@@ -148,8 +225,39 @@ static void set_node_affinity(Object *obj, const uint16_t *v, size_t n,
 
 static uint64_t get_thread_id(Object *obj, Error **errp)
 {
-    /* No dedicated thread here: workers are created with the affinity. */
-    return (uint64_t)getpid();
+    ThreadContext *tc = THREAD_CONTEXT(obj);
+
+    return tc->running ? (uint64_t)tc->tid : 0;
+}
+
+static void thread_context_complete(Object *obj, Error **errp)
+{
+    ThreadContext *tc = THREAD_CONTEXT(obj);
+    int rc;
+
+    rc = pthread_create(&tc->thread, NULL, thread_context_run, tc);
+    if (rc) {
+        error_setg_errno(errp, rc, "failed to create thread-context thread");
+        return;
+    }
+    g_mutex_lock(&tc->lock);
+    while (!tc->tid) {
+        g_cond_wait(&tc->cond, &tc->lock);
+    }
+    g_mutex_unlock(&tc->lock);
+    tc->running = true;
+    if (tc->has_set &&
+        sched_setaffinity(tc->tid, sizeof(tc->set), &tc->set)) {
+        error_setg_errno(errp, errno, "Setting CPU affinity failed");
+    }
+}
+
+static void thread_context_init(Object *obj)
+{
+    ThreadContext *tc = THREAD_CONTEXT(obj);
+
+    g_mutex_init(&tc->lock);
+    g_cond_init(&tc->cond);
 }
 
 bool thread_context_get_affinity(Object *obj, cpu_set_t *set)
@@ -168,6 +276,16 @@ static void thread_context_finalize(Object *obj)
 {
     ThreadContext *tc = THREAD_CONTEXT(obj);
 
+    if (tc->thread) {
+        g_mutex_lock(&tc->lock);
+        tc->quit = true;
+        g_cond_broadcast(&tc->cond);
+        g_mutex_unlock(&tc->lock);
+        pthread_join(tc->thread, NULL);
+    }
+    g_mutex_clear(&tc->lock);
+    g_cond_clear(&tc->cond);
+
     if (tc->cpus) {
         g_array_free(tc->cpus, TRUE);
     }
@@ -178,6 +296,9 @@ static void thread_context_finalize(Object *obj)
 
 static void thread_context_class_init(ObjectClass *oc, const void *data)
 {
+    UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
+
+    ucc->complete = thread_context_complete;
     object_class_property_add_uint16_list(oc, "cpu-affinity",
                                           get_cpu_affinity, set_cpu_affinity);
     object_class_property_add_uint16_list(oc, "node-affinity",
@@ -192,6 +313,7 @@ static const TypeInfo thread_context_info = {
     .parent = TYPE_OBJECT,
     .class_init = thread_context_class_init,
     .instance_size = sizeof(ThreadContext),
+    .instance_init = thread_context_init,
     .instance_finalize = thread_context_finalize,
     .interfaces = (const InterfaceInfo[]) {
         { TYPE_USER_CREATABLE },

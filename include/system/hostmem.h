@@ -91,14 +91,15 @@ bool qemu_prealloc_mem(int fd, uint64_t fd_offset, char *area, size_t sz,
                        int max_threads, bool fd_is_guest_memfd,
                        Error **errp);
 /*
- * As qemu_prealloc_mem, worker threads pinned to @cpus (NULL: inherit).
+ * As qemu_prealloc_mem, worker threads created by thread-context
+ * @context (NULL: by the caller, inheriting its affinity).
  * @fresh: the caller knows nothing was written yet, so a failure may give
  * everything back without probing what the range holds.
  */
 bool qemu_prealloc_mem_affinity(int fd, uint64_t fd_offset, char *area,
                                 size_t sz, int max_threads,
                                 bool fd_is_guest_memfd,
-                                const cpu_set_t *cpus, bool fresh,
+                                Object *context, bool fresh,
                                 Error **errp);
 
 #endif

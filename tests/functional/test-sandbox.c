@@ -168,6 +168,28 @@ static void test_thread_context(void)
                     "\"prealloc\"}}");
     g_assert_true(json_is_true(json_object_get(rsp, "return")));
     json_decref(rsp);
+    /* the context is a thread of its own, made before the filter */
+    rsp = qtest_qmp(qts, "{\"execute\": \"qom-get\", \"arguments\": "
+                    "{\"path\": \"/objects/tc0\", \"property\": "
+                    "\"thread-id\"}}");
+    {
+        json_int_t tid = json_integer_value(json_object_get(rsp, "return"));
+        g_autofree char *task = g_strdup_printf("/proc/%d/task/%lld",
+                                                (int)qtest_pid(qts),
+                                                (long long)tid);
+
+        g_assert_cmpint(tid, !=, qtest_pid(qts));
+        g_assert_true(g_file_test(task, G_FILE_TEST_IS_DIR));
+    }
+    json_decref(rsp);
+    /* moving it later is a sched_setaffinity() the filter refuses */
+    rsp = qtest_qmp(qts, "{\"execute\": \"qom-set\", \"arguments\": "
+                    "{\"path\": \"/objects/tc0\", \"property\": "
+                    "\"cpu-affinity\", \"value\": [0]}}");
+    g_assert_cmpstr(json_string_value(json_object_get(
+        json_object_get(rsp, "error"), "desc")), ==,
+        "Setting CPU affinity failed: Operation not permitted");
+    json_decref(rsp);
     qtest_quit(qts);
 }
 
