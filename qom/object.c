@@ -950,7 +950,47 @@ typedef struct TypedAccess {
             ObjectU16ListSet *set;
         } l;
     };
+    /*
+     * A field property (no accessors): the value lives at @offset in
+     * the instance, an integer @width bytes wide.
+     */
+    ptrdiff_t offset;
+    uint8_t width;
 } TypedAccess;
+
+#define FIELD(obj, ta) ((char *)(obj) + (ta)->offset)
+
+static uint64_t field_uint_read(Object *obj, TypedAccess *ta)
+{
+    switch (ta->width) {
+    case 1:
+        return *(uint8_t *)FIELD(obj, ta);
+    case 2:
+        return *(uint16_t *)FIELD(obj, ta);
+    case 4:
+        return *(uint32_t *)FIELD(obj, ta);
+    default:
+        return *(uint64_t *)FIELD(obj, ta);
+    }
+}
+
+static void field_uint_write(Object *obj, TypedAccess *ta, uint64_t v)
+{
+    switch (ta->width) {
+    case 1:
+        *(uint8_t *)FIELD(obj, ta) = v;
+        break;
+    case 2:
+        *(uint16_t *)FIELD(obj, ta) = v;
+        break;
+    case 4:
+        *(uint32_t *)FIELD(obj, ta) = v;
+        break;
+    default:
+        *(uint64_t *)FIELD(obj, ta) = v;
+        break;
+    }
+}
 
 /* Call a typed setter; its Error is the result. */
 #define CALL_SETTER(setter, obj, value, errp) ({                        \
@@ -965,7 +1005,7 @@ static json_t *prop_get_bool(Object *obj, ObjectProperty *prop, Error **errp)
 {
     TypedAccess *ta = prop->opaque;
     Error *err = NULL;
-    bool v = ta->b.get(obj, &err);
+    bool v = ta->b.get ? ta->b.get(obj, &err) : *(bool *)FIELD(obj, ta);
 
     if (err) {
         error_propagate(errp, err);
@@ -982,6 +1022,10 @@ static bool prop_set_bool(Object *obj, ObjectProperty *prop, json_t *value,
     if (!json_is_boolean(value)) {
         error_setg(errp, QERR_INVALID_PARAMETER_TYPE, prop->name, "boolean");
         return false;
+    }
+    if (!ta->b.set) {
+        *(bool *)FIELD(obj, ta) = json_is_true(value);
+        return true;
     }
     return CALL_SETTER(ta->b.set, obj, json_is_true(value), errp);
 }
@@ -1005,7 +1049,8 @@ static json_t *prop_get_str(Object *obj, ObjectProperty *prop, Error **errp)
 {
     TypedAccess *ta = prop->opaque;
     Error *err = NULL;
-    char *v = ta->s.get(obj, &err);
+    char *v = ta->s.get ? ta->s.get(obj, &err)
+                        : g_strdup(*(char **)FIELD(obj, ta));
     json_t *ret;
 
     if (err) {
@@ -1026,6 +1071,13 @@ static bool prop_set_str(Object *obj, ObjectProperty *prop, json_t *value,
     if (!json_is_string(value)) {
         error_setg(errp, QERR_INVALID_PARAMETER_TYPE, prop->name, "string");
         return false;
+    }
+    if (!ta->s.set) {
+        char **field = (char **)FIELD(obj, ta);
+
+        g_free(*field);
+        *field = g_strdup(json_string_value(value));
+        return true;
     }
     return CALL_SETTER(ta->s.set, obj, json_string_value(value), errp);
 }
@@ -1049,7 +1101,7 @@ static json_t *prop_get_uint(Object *obj, ObjectProperty *prop, Error **errp)
 {
     TypedAccess *ta = prop->opaque;
     Error *err = NULL;
-    uint64_t v = ta->u.get(obj, &err);
+    uint64_t v = ta->u.get ? ta->u.get(obj, &err) : field_uint_read(obj, ta);
 
     if (err) {
         error_propagate(errp, err);
@@ -1103,6 +1155,10 @@ static bool prop_set_uint(Object *obj, ObjectProperty *prop, json_t *value,
         error_setg(errp, QERR_INVALID_PARAMETER_TYPE, prop->name, "integer");
         return false;
     }
+    if (!ta->u.set) {
+        field_uint_write(obj, ta, v);
+        return true;
+    }
     return CALL_SETTER(ta->u.set, obj, v, errp);
 }
 
@@ -1127,7 +1183,7 @@ static json_t *prop_get_enum(Object *obj, ObjectProperty *prop, Error **errp)
 {
     TypedAccess *ta = prop->opaque;
     Error *err = NULL;
-    int v = ta->e.get(obj, &err);
+    int v = ta->e.get ? ta->e.get(obj, &err) : *(int *)FIELD(obj, ta);
 
     if (err) {
         error_propagate(errp, err);
@@ -1151,6 +1207,10 @@ static bool prop_set_enum(Object *obj, ObjectProperty *prop, json_t *value,
         error_setg(errp, "Parameter '%s' does not accept value '%s'",
                    prop->name, json_string_value(value));
         return false;
+    }
+    if (!ta->e.set) {
+        *(int *)FIELD(obj, ta) = v;
+        return true;
     }
     return CALL_SETTER(ta->e.set, obj, v, errp);
 }
@@ -1883,3 +1943,56 @@ static const TypeInfo base_types[] = {
 };
 
 DEFINE_TYPES(base_types)
+
+static TypedAccess *field_access(ptrdiff_t offset, size_t width)
+{
+    TypedAccess *ta = g_new0(TypedAccess, 1);
+
+    ta->offset = offset;
+    ta->width = width;
+    return ta;
+}
+
+ObjectProperty *object_class_property_add_bool_field(ObjectClass *klass,
+                                                     const char *name,
+                                                     ptrdiff_t offset)
+{
+    return object_class_property_add(klass, name, "bool", prop_get_bool,
+                                     prop_set_bool, NULL,
+                                     field_access(offset, sizeof(bool)));
+}
+
+ObjectProperty *object_class_property_add_str_field(ObjectClass *klass,
+                                                    const char *name,
+                                                    ptrdiff_t offset)
+{
+    return object_class_property_add(klass, name, "string", prop_get_str,
+                                     prop_set_str, NULL,
+                                     field_access(offset, sizeof(char *)));
+}
+
+ObjectProperty *object_class_property_add_uint_field(ObjectClass *klass,
+                                                     const char *name,
+                                                     ptrdiff_t offset,
+                                                     size_t width)
+{
+    TypedAccess *ta = field_access(offset, width);
+
+    g_assert(width == 1 || width == 2 || width == 4 || width == 8);
+    ta->u.max = width == 8 ? UINT64_MAX : (1ull << (8 * width)) - 1;
+    return object_class_property_add(klass, name, "int", prop_get_uint,
+                                     prop_set_uint, NULL, ta);
+}
+
+ObjectProperty *object_class_property_add_enum_field(ObjectClass *klass,
+                                                     const char *name,
+                                                     const char *typename,
+                                                     const QEnumLookup *lookup,
+                                                     ptrdiff_t offset)
+{
+    TypedAccess *ta = field_access(offset, sizeof(int));
+
+    ta->e.lookup = lookup;
+    return object_class_property_add(klass, name, typename, prop_get_enum,
+                                     prop_set_enum, NULL, ta);
+}

@@ -290,6 +290,28 @@ ObjectProperty *object_class_property_add_uint16_list(ObjectClass *klass,
                                                       ObjectU16ListGet *get,
                                                       ObjectU16ListSet *set);
 /*
+ * The same kinds of property for a plain field of the instance, at
+ * @offset (offsetof(TYPE, member)), read and written with no code of the
+ * type's own: bool, char * (the type frees it at finalize), an unsigned
+ * integer of @width bytes (sizeof the member; its range is the type's),
+ * an enum stored as int.  Errors as for the accessor versions.
+ */
+ObjectProperty *object_class_property_add_bool_field(ObjectClass *klass,
+                                                     const char *name,
+                                                     ptrdiff_t offset);
+ObjectProperty *object_class_property_add_str_field(ObjectClass *klass,
+                                                    const char *name,
+                                                    ptrdiff_t offset);
+ObjectProperty *object_class_property_add_uint_field(ObjectClass *klass,
+                                                     const char *name,
+                                                     ptrdiff_t offset,
+                                                     size_t width);
+ObjectProperty *object_class_property_add_enum_field(ObjectClass *klass,
+                                                     const char *name,
+                                                     const char *typename,
+                                                     const QEnumLookup *lookup,
+                                                     ptrdiff_t offset);
+/*
  * link<TYPE> property stored in *(Object **)((char *)obj + offset).
  * Value is a path (absolute or partial) or "" to clear.  check may veto
  * (set *errp); a NULL check accepts any object of TYPE.  Errors: "Path

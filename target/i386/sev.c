@@ -120,49 +120,6 @@ static uint8_t *b64_decode(const char *value, gsize *len, Error **errp)
 
 /* ---- sev-common ---- */
 
-static char *common_get_sev_device(Object *obj, Error **errp)
-{
-    return g_strdup(SEV_COMMON(obj)->sev_device);
-}
-
-static void common_set_sev_device(Object *obj, const char *v, Error **errp)
-{
-    SevCommonState *s = SEV_COMMON(obj);
-
-    g_free(s->sev_device);
-    s->sev_device = g_strdup(v);
-}
-
-static uint64_t common_get_cbitpos(Object *obj, Error **errp)
-{
-    return SEV_COMMON(obj)->cbitpos;
-}
-
-static void common_set_cbitpos(Object *obj, uint64_t v, Error **errp)
-{
-    SEV_COMMON(obj)->cbitpos = v;
-}
-
-static uint64_t common_get_rpb(Object *obj, Error **errp)
-{
-    return SEV_COMMON(obj)->reduced_phys_bits;
-}
-
-static void common_set_rpb(Object *obj, uint64_t v, Error **errp)
-{
-    SEV_COMMON(obj)->reduced_phys_bits = v;
-}
-
-static bool common_get_kernel_hashes(Object *obj, Error **errp)
-{
-    return SEV_COMMON(obj)->kernel_hashes;
-}
-
-static void common_set_kernel_hashes(Object *obj, bool v, Error **errp)
-{
-    SEV_COMMON(obj)->kernel_hashes = v;
-}
-
 /*
  * A CPUID table from vCPU fd @fd (KVM_GET_CPUID2), or from /dev/kvm when
  * @fd is -1 (KVM_GET_SUPPORTED_CPUID), growing the buffer while KVM says E2BIG.  Caller frees;
@@ -302,83 +259,24 @@ static void sev_common_class_init(ObjectClass *oc, const void *data)
 {
     ObjectProperty *op;
 
-    op = object_class_property_add_str(oc, "sev-device",
-                                       common_get_sev_device,
-                                       common_set_sev_device);
+    op = object_class_property_add_str_field(oc, "sev-device",
+            offsetof(SevCommonState, sev_device));
     object_property_set_default_str(op, SEV_DEFAULT_DEVICE);
     object_class_property_set_description(oc, "sev-device",
                                           "SEV device to use");
-    op = object_class_property_add_uint(oc, "cbitpos", UINT32_MAX,
-                                        common_get_cbitpos,
-                                        common_set_cbitpos);
+    op = object_class_property_add_uint_field(oc, "cbitpos",
+            offsetof(SevCommonState, cbitpos), sizeof(uint32_t));
     object_property_set_default_uint(op, 0);
-    object_class_property_add_uint(oc, "reduced-phys-bits", UINT32_MAX,
-                                   common_get_rpb, common_set_rpb);
-    op = object_class_property_add_bool(oc, "kernel-hashes",
-                                        common_get_kernel_hashes,
-                                        common_set_kernel_hashes);
+    object_class_property_add_uint_field(oc, "reduced-phys-bits",
+            offsetof(SevCommonState, reduced_phys_bits), sizeof(uint32_t));
+    op = object_class_property_add_bool_field(oc, "kernel-hashes",
+            offsetof(SevCommonState, kernel_hashes));
     object_property_set_default_bool(op, false);
     object_class_property_set_description(oc, "kernel-hashes",
             "add kernel hashes to guest firmware for measured Linux boot");
 }
 
 /* ---- sev-guest ---- */
-
-static char *guest_get_dh(Object *obj, Error **errp)
-{
-    return g_strdup(SEV_GUEST(obj)->dh_cert_file);
-}
-
-static void guest_set_dh(Object *obj, const char *v, Error **errp)
-{
-    SevGuestState *s = SEV_GUEST(obj);
-
-    g_free(s->dh_cert_file);
-    s->dh_cert_file = g_strdup(v);
-}
-
-static char *guest_get_session(Object *obj, Error **errp)
-{
-    return g_strdup(SEV_GUEST(obj)->session_file);
-}
-
-static void guest_set_session(Object *obj, const char *v, Error **errp)
-{
-    SevGuestState *s = SEV_GUEST(obj);
-
-    g_free(s->session_file);
-    s->session_file = g_strdup(v);
-}
-
-static uint64_t guest_get_policy(Object *obj, Error **errp)
-{
-    return SEV_GUEST(obj)->policy;
-}
-
-static void guest_set_policy(Object *obj, uint64_t v, Error **errp)
-{
-    SEV_GUEST(obj)->policy = v;
-}
-
-static uint64_t guest_get_handle(Object *obj, Error **errp)
-{
-    return SEV_GUEST(obj)->handle;
-}
-
-static void guest_set_handle(Object *obj, uint64_t v, Error **errp)
-{
-    SEV_GUEST(obj)->handle = v;
-}
-
-static int guest_get_legacy(Object *obj, Error **errp)
-{
-    return SEV_GUEST(obj)->legacy_vm_type;
-}
-
-static void guest_set_legacy(Object *obj, int v, Error **errp)
-{
-    SEV_GUEST(obj)->legacy_vm_type = v;
-}
 
 static bool sev_guest_kvm_init(ConfidentialGuestSupport *cgs, Error **errp)
 {
@@ -411,37 +309,27 @@ static void sev_guest_class_init(ObjectClass *oc, const void *data)
     cc->kvm_vm_type = KVM_X86_DEFAULT_VM;
     cc->kvm_vm_type_name = "KVM_X86_DEFAULT_VM";
     cc->kvm_init = sev_guest_kvm_init;
-    object_class_property_add_str(oc, "dh-cert-file", guest_get_dh,
-                                  guest_set_dh);
+    object_class_property_add_str_field(oc, "dh-cert-file",
+            offsetof(SevGuestState, dh_cert_file));
     object_class_property_set_description(oc, "dh-cert-file",
             "guest owners DH certificate (encoded with base64)");
-    object_class_property_add_str(oc, "session-file", guest_get_session,
-                                  guest_set_session);
+    object_class_property_add_str_field(oc, "session-file",
+            offsetof(SevGuestState, session_file));
     object_class_property_set_description(oc, "session-file",
             "guest owners session parameters (encoded with base64)");
-    op = object_class_property_add_uint(oc, "policy", UINT32_MAX,
-                                        guest_get_policy, guest_set_policy);
+    op = object_class_property_add_uint_field(oc, "policy",
+            offsetof(SevGuestState, policy), sizeof(uint32_t));
     object_property_set_default_uint(op, SEV_DEFAULT_GUEST_POLICY);
-    op = object_class_property_add_uint(oc, "handle", UINT32_MAX,
-                                        guest_get_handle, guest_set_handle);
+    op = object_class_property_add_uint_field(oc, "handle",
+            offsetof(SevGuestState, handle), sizeof(uint32_t));
     object_property_set_default_uint(op, 0);
-    op = object_class_property_add_enum(oc, "legacy-vm-type", "OnOffAuto",
-                                        &OnOffAuto_lookup, guest_get_legacy,
-                                        guest_set_legacy);
+    op = object_class_property_add_enum_field(oc, "legacy-vm-type",
+            "OnOffAuto", &OnOffAuto_lookup,
+            offsetof(SevGuestState, legacy_vm_type));
     object_property_set_default_str(op, "auto");
 }
 
 /* ---- sev-snp-guest ---- */
-
-static uint64_t snp_get_policy(Object *obj, Error **errp)
-{
-    return SEV_SNP_GUEST(obj)->policy;
-}
-
-static void snp_set_policy(Object *obj, uint64_t v, Error **errp)
-{
-    SEV_SNP_GUEST(obj)->policy = v;
-}
 
 static char *snp_get_gosvw(Object *obj, Error **errp)
 {
@@ -523,16 +411,6 @@ static void snp_set_id_auth(Object *obj, const char *v, Error **errp)
     s->id_auth_b64 = g_strdup(v);
 }
 
-static bool snp_get_author_key(Object *obj, Error **errp)
-{
-    return SEV_SNP_GUEST(obj)->author_key_enabled;
-}
-
-static void snp_set_author_key(Object *obj, bool v, Error **errp)
-{
-    SEV_SNP_GUEST(obj)->author_key_enabled = v;
-}
-
 static char *snp_get_host_data(Object *obj, Error **errp)
 {
     return g_strdup(SEV_SNP_GUEST(obj)->host_data_b64);
@@ -556,16 +434,6 @@ static void snp_set_host_data(Object *obj, const char *v, Error **errp)
     memcpy(s->host_data, blob, len);
     g_free(s->host_data_b64);
     s->host_data_b64 = g_strdup(v);
-}
-
-static bool snp_get_vcek_disabled(Object *obj, Error **errp)
-{
-    return SEV_SNP_GUEST(obj)->vcek_disabled;
-}
-
-static void snp_set_vcek_disabled(Object *obj, bool v, Error **errp)
-{
-    SEV_SNP_GUEST(obj)->vcek_disabled = v;
 }
 
 static bool sev_snp_kvm_init(ConfidentialGuestSupport *cgs, Error **errp)
@@ -830,8 +698,8 @@ static void sev_snp_class_init(ObjectClass *oc, const void *data)
     cc->kvm_vm_type_name = "KVM_X86_SNP_VM";
     cc->kvm_init = sev_snp_kvm_init;
     cc->prepare_load = sev_snp_prepare_load;
-    op = object_class_property_add_uint(oc, "policy", UINT64_MAX,
-                                        snp_get_policy, snp_set_policy);
+    op = object_class_property_add_uint_field(oc, "policy",
+            offsetof(SevSnpGuestState, policy), sizeof(uint64_t));
     object_property_set_default_uint(op, SEV_SNP_DEFAULT_POLICY);
     object_class_property_add_str(oc, "guest-visible-workarounds",
                                   snp_get_gosvw, snp_set_gosvw);
@@ -839,15 +707,13 @@ static void sev_snp_class_init(ObjectClass *oc, const void *data)
                                   snp_set_id_block);
     object_class_property_add_str(oc, "id-auth", snp_get_id_auth,
                                   snp_set_id_auth);
-    op = object_class_property_add_bool(oc, "author-key-enabled",
-                                        snp_get_author_key,
-                                        snp_set_author_key);
+    op = object_class_property_add_bool_field(oc, "author-key-enabled",
+            offsetof(SevSnpGuestState, author_key_enabled));
     object_property_set_default_bool(op, false);
     object_class_property_add_str(oc, "host-data", snp_get_host_data,
                                   snp_set_host_data);
-    op = object_class_property_add_bool(oc, "vcek-disabled",
-                                        snp_get_vcek_disabled,
-                                        snp_set_vcek_disabled);
+    op = object_class_property_add_bool_field(oc, "vcek-disabled",
+            offsetof(SevSnpGuestState, vcek_disabled));
     object_property_set_default_bool(op, false);
 }
 

@@ -266,7 +266,61 @@ static const TypeInfo test_types[] = {
     },
 };
 
-DEFINE_TYPES(test_types)
+/* A type whose properties are plain fields (no accessors of its own). */
+#define TYPE_TEST_FIELDS "test-fields"
+typedef struct TestFields {
+    Object parent_obj;
+    bool b;
+    char *s;
+    uint8_t u8;
+    uint32_t u32;
+    uint64_t u64;
+    int color;
+} TestFields;
+
+static void fields_finalize(Object *obj)
+{
+    g_free(((TestFields *)obj)->s);
+}
+
+static void fields_class_init(ObjectClass *oc, const void *data)
+{
+    ObjectProperty *op;
+
+    op = object_class_property_add_bool_field(oc, "b",
+                                              offsetof(TestFields, b));
+    object_property_set_default_bool(op, true);
+    op = object_class_property_add_str_field(oc, "s",
+                                             offsetof(TestFields, s));
+    object_property_set_default_str(op, "dflt");
+    object_class_property_add_uint_field(oc, "u8", offsetof(TestFields, u8),
+                                         sizeof(uint8_t));
+    object_class_property_add_uint_field(oc, "u32",
+                                         offsetof(TestFields, u32),
+                                         sizeof(uint32_t));
+    object_class_property_add_uint_field(oc, "u64",
+                                         offsetof(TestFields, u64),
+                                         sizeof(uint64_t));
+    object_class_property_add_enum_field(oc, "color", "TestColor",
+                                         &test_color_lookup,
+                                         offsetof(TestFields, color));
+}
+
+static const TypeInfo test_fields_type = {
+    .name = TYPE_TEST_FIELDS,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(TestFields),
+    .instance_finalize = fields_finalize,
+    .class_init = fields_class_init,
+};
+
+static void register_test_types(void)
+{
+    type_register_static_array(test_types, G_N_ELEMENTS(test_types));
+    type_register_static(&test_fields_type);
+}
+
+type_init(register_test_types)
 
 /* ---- helpers ---- */
 
@@ -457,6 +511,51 @@ static void test_property_types(void)
                         object_property_find(dog, "name")),
                     ==, "The animal's name");
     object_unref(dog);
+}
+
+static void test_field_properties(void)
+{
+    Object *obj = object_new(TYPE_TEST_FIELDS);
+    TestFields *f = (TestFields *)obj;
+    Error *err = NULL;
+    char *v;
+
+    /* defaults land in the fields */
+    g_assert_true(f->b);
+    g_assert_cmpstr(f->s, ==, "dflt");
+
+    g_assert_true(set_json(obj, "b", "false", &error_abort));
+    g_assert_false(f->b);
+    g_assert_true(set_json(obj, "s", "\"abc\"", &error_abort));
+    g_assert_cmpstr(f->s, ==, "abc");
+    g_assert_true(set_json(obj, "u8", "255", &error_abort));
+    g_assert_cmpuint(f->u8, ==, 255);
+    g_assert_true(set_json(obj, "u32", "4294967295", &error_abort));
+    g_assert_cmpuint(f->u32, ==, UINT32_MAX);
+    /* a negative JSON integer carries values above INT64_MAX */
+    g_assert_true(set_json(obj, "u64", "-1", &error_abort));
+    g_assert_cmpuint(f->u64, ==, UINT64_MAX);
+    g_assert_true(set_json(obj, "color", "\"blue\"", &error_abort));
+    g_assert_cmpint(f->color, ==, TEST_COLOR_BLUE);
+    v = get_json(obj, "u32");
+    g_assert_cmpstr(v, ==, "4294967295");
+    g_free(v);
+    v = get_json(obj, "s");
+    g_assert_cmpstr(v, ==, "\"abc\"");
+    g_free(v);
+
+    /* the field's width is the range; errors leave it unchanged */
+    g_assert_false(set_json(obj, "u8", "256", &err));
+    assert_error(&err, "Parameter 'u8' expects uint8");
+    g_assert_cmpuint(f->u8, ==, 255);
+    g_assert_false(set_json(obj, "u32", "4294967296", &err));
+    assert_error(&err, "Parameter 'u32' expects uint32");
+    g_assert_false(set_json(obj, "b", "1", &err));
+    assert_error(&err, "Invalid parameter type for 'b', expected: boolean");
+    g_assert_false(set_json(obj, "color", "\"mauve\"", &err));
+    assert_error(&err, "Parameter 'color' does not accept value 'mauve'");
+    g_assert_cmpint(f->color, ==, TEST_COLOR_BLUE);
+    object_unref(obj);
 }
 
 static void test_property_set_get(void)
@@ -803,6 +902,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qom/defaults", test_defaults);
     g_test_add_func("/qom/property-types", test_property_types);
     g_test_add_func("/qom/property-set-get", test_property_set_get);
+    g_test_add_func("/qom/field-properties", test_field_properties);
     g_test_add_func("/qom/instance-properties", test_instance_properties);
     g_test_add_func("/qom/tree-paths", test_tree_paths);
     g_test_add_func("/qom/links", test_links);
