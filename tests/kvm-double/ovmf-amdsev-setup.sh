@@ -26,28 +26,16 @@ if [ -n "$fd" ] && [ -s "$fd" ]; then
     exit 0
 fi
 
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-apt_dir="$cache/apt"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-          -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
-          -o "Dir::State::Lists=$apt_dir/lists"
-          -o "Dir::Cache=$apt_dir/cache"
-          -o "Dir::State::status=/var/lib/dpkg/status"
-          -o "APT::Sandbox::User=root"
-          -o "Debug::NoLocking=1")
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" \
-         "$apt_dir/sources.list.d"
-echo "deb [arch=amd64 signed-by=$keyring] http://deb.debian.org/debian sid main" \
-    > "$apt_dir/sources.list"
-if ! apt-get "${apt_opts[@]}" -q update >"$apt_dir/update.log" 2>&1 ||
-   grep -qE '^(W|E): (Failed to fetch|Some index files failed)' \
-        "$apt_dir/update.log"; then
+. "$(dirname "$0")/../../scripts/private-apt.sh"
+private_apt_init "$cache/apt" \
+    "deb [arch=amd64 signed-by=@KEYRING@] http://deb.debian.org/debian sid main"
+if ! private_apt_update; then
     skip "the Debian package registry is unreachable" \
-         "($(grep -m1 -E '^(E|W):' "$apt_dir/update.log" || echo 'apt-get update failed'))"
+         "(${private_apt_error:-apt-get update failed})"
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-( cd "$work" && apt-get "${apt_opts[@]}" -q download ovmf-amdsev ) >&2 ||
+( cd "$work" && apt-get "${private_apt_opts[@]}" -q download ovmf-amdsev ) >&2 ||
     skip "apt-get download ovmf-amdsev failed"
 rm -rf "$cache/pkg"
 dpkg-deb -x "$work"/ovmf-amdsev_*.deb "$cache/pkg"

@@ -52,44 +52,29 @@ log() {
 exec 9>"$cache/.lock"
 flock 9
 
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-apt_dir="$cache/apt"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-          -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
-          -o "Dir::State::Lists=$apt_dir/lists"
-          -o "Dir::Cache=$apt_dir/cache"
-          -o "Dir::State::status=/var/lib/dpkg/status"
-          -o "APT::Sandbox::User=root"
-          -o "Debug::NoLocking=1")
+. "$(dirname "$0")/../../scripts/private-apt.sh"
 
 apt_ready=no
 private_apt() {
     if [ "$apt_ready" = yes ]; then
         return 0
     fi
-    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" \
-             "$apt_dir/sources.list.d"
-    local s
-    s="signed-by=$keyring"
-    cat > "$apt_dir/sources.list" <<EOF
-deb-src [$s] http://deb.debian.org/debian trixie-backports main
-deb-src [$s] http://deb.debian.org/debian sid main
-deb [arch=amd64 $s] http://deb.debian.org/debian trixie-backports main
-deb [arch=amd64 $s] http://deb.debian.org/debian bookworm-backports main
-EOF
+    private_apt_init "$cache/apt" \
+        "deb-src [signed-by=@KEYRING@] http://deb.debian.org/debian trixie-backports main" \
+        "deb-src [signed-by=@KEYRING@] http://deb.debian.org/debian sid main" \
+        "deb [arch=amd64 signed-by=@KEYRING@] http://deb.debian.org/debian trixie-backports main" \
+        "deb [arch=amd64 signed-by=@KEYRING@] http://deb.debian.org/debian bookworm-backports main"
     # Lists younger than a day are reused: a warm run needs no network.
-    if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*InRelease' \
+    if [ -z "$(find "$private_apt_dir/lists" -maxdepth 1 -name '*InRelease' \
                  -mmin -1440 2>/dev/null)" ]; then
         local rc=0
-        apt-get "${apt_opts[@]}" -q update >"$apt_dir/update.log" 2>&1 ||
-            rc=$?
-        if grep -qE '^(W|E): (Failed to fetch|Some index files failed)' \
-                "$apt_dir/update.log"; then
+        private_apt_update || rc=$?
+        if [ $rc -eq 1 ]; then
             skip "the Debian package registry is unreachable" \
-                 "($(grep -m1 -E '^(E|W):' "$apt_dir/update.log"))"
+                 "($private_apt_error)"
         fi
         if [ $rc -ne 0 ]; then
-            cat "$apt_dir/update.log" >&2
+            cat "$private_apt_dir/update.log" >&2
             die "apt-get update with the private configuration failed"
         fi
     fi
@@ -126,7 +111,7 @@ unpack_deb() {
     fi
     private_apt
     tmp=$(mktemp -d "$cache/.deb.XXXXXX")
-    if ! (cd "$tmp" && apt-get "${apt_opts[@]}" -q download "$pkg" \
+    if ! (cd "$tmp" && apt-get "${private_apt_opts[@]}" -q download "$pkg" \
               >"$tmp/log" 2>&1); then
         cat "$tmp/log" >&2
         rm -rf "$tmp"
@@ -204,7 +189,7 @@ for v in $qemu_versions; do
     d="$cache/qemu-${v#*:}"
     rm -rf "$d.dl"
     mkdir -p "$d.dl"
-    if (cd "$d.dl" && apt-get "${apt_opts[@]}" -q source --download-only \
+    if (cd "$d.dl" && apt-get "${private_apt_opts[@]}" -q source --download-only \
             "qemu=$v" >"$d.dl/log" 2>&1); then
         log "unpacking qemu $v"
         rm -rf "$d"
