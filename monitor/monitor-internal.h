@@ -17,8 +17,6 @@ typedef struct QMPSession QMPSession;
 
 /* {"qemu": {"micro", "minor", "major"}, "package"}: new reference. */
 json_t *qmp_version_info(void);
-/* Capabilities @mon offers in its greeting: "oob" with an I/O thread. */
-json_t *qmp_offered_capabilities(MonitorQMP *mon);
 
 /*
  * The session whose command is being dispatched (NULL outside dispatch,

@@ -137,7 +137,8 @@ json_t *qmp_version_info(void)
                      "package", QEMU_PACKAGE);
 }
 
-json_t *qmp_offered_capabilities(MonitorQMP *mon)
+/* Capabilities @mon offers in its greeting: "oob" with an I/O thread. */
+static json_t *qmp_offered_capabilities(MonitorQMP *mon)
 {
     json_t *caps = json_array();
 

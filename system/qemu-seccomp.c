@@ -379,16 +379,6 @@ bool qemu_sandbox_parse(const char *arg, Error **errp)
     return true;
 }
 
-bool qemu_sandbox_enabled(void)
-{
-    for (guint i = 0; sandbox_args && i < sandbox_args->len; i++) {
-        if (((SandboxArg *)g_ptr_array_index(sandbox_args, i))->enable) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* "allow"/"deny" (and "children" where given) for one key, QEMU's texts. */
 static bool sandbox_value(const char *key, const char *v, bool children_ok,
                           int *out, Error **errp)

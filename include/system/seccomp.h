@@ -30,9 +30,6 @@ bool qemu_sandbox_parse(const char *arg, Error **errp);
  */
 bool qemu_sandbox_apply(Error **errp);
 
-/* Whether any -sandbox on was given (objects made before it, see vl.c). */
-bool qemu_sandbox_enabled(void);
-
 /*
  * Build and load a filter for @sets (SANDBOX_SET_*), synchronised to all
  * threads, after setting no_new_privs.  For qemu_sandbox_apply() and for
